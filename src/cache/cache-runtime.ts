@@ -1,0 +1,42 @@
+/**
+ * What the entity and collection caches share: the tiers, the keys, the
+ * codec, the mode, and the injected clock and randomness.
+ */
+import type { Metrics } from '../observability/metrics.js';
+import { countStat } from '../observability/request-stats.js';
+import type { Codec } from './codec.js';
+import type { CacheKeys } from './keys.js';
+import type { L1Store } from './l1-store.js';
+import type { L2Store } from './l2-store.js';
+import type { CacheMode, CachePolicy } from './policy.js';
+
+export interface CacheRuntime {
+  mode: CacheMode;
+  l1: L1Store;
+  l2: L2Store;
+  keys: CacheKeys;
+  codec: Codec;
+  now: () => number;
+  random: () => number;
+  metrics?: Metrics;
+  /** Reports a problem that callers survive (background refresh failed, ...). */
+  warn: (message: string, error?: unknown) => void;
+}
+
+/** Whether values of this policy go through L1. */
+export function usesL1(runtime: CacheRuntime, policy: CachePolicy): boolean {
+  return runtime.mode === 'l1+l2' && !policy.strict;
+}
+
+/** Whether L2 is in play at all. */
+export function usesL2(runtime: CacheRuntime): boolean {
+  return runtime.mode !== 'off';
+}
+
+/** Counts hits and misses of one tier, per request and in the metrics. */
+export function countTiers(runtime: CacheRuntime, tier: 'l1' | 'l2', policy: CachePolicy, hits: number, misses: number): void {
+  countStat(tier === 'l1' ? 'l1Hits' : 'l2Hits', hits);
+  countStat(tier === 'l1' ? 'l1Misses' : 'l2Misses', misses);
+  if (hits) runtime.metrics?.cacheHits.inc({ tier, type: policy.type }, hits);
+  if (misses) runtime.metrics?.cacheMisses.inc({ tier, type: policy.type }, misses);
+}

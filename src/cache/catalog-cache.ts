@@ -1,0 +1,112 @@
+/**
+ * The tiered cache the rest of the application sees: entities and
+ * collections over one L1 and one L2, and the write side that applies a
+ * committed change to both tiers.
+ */
+import type { Metrics } from '../observability/metrics.js';
+import type { RedisGate } from '../redis/redis-client.js';
+import type { CacheRuntime } from './cache-runtime.js';
+import { type Codec, msgpackCodec } from './codec.js';
+import { CollectionCache } from './collection-cache.js';
+import { EntityCache } from './entity-cache.js';
+import { CacheKeys, type CollectionId } from './keys.js';
+import { L1Store } from './l1-store.js';
+import { L2Store } from './l2-store.js';
+import type { CacheMode, CachePolicy } from './policy.js';
+
+export interface CacheOptions {
+  mode: CacheMode;
+  prefix: string;
+  l1MaxEntries: number;
+  l1MaxBytes: number;
+  gate: RedisGate;
+  metrics?: Metrics;
+  codec?: Codec;
+  now?: () => number;
+  random?: () => number;
+  warn?: (message: string, error?: unknown) => void;
+}
+
+/** One committed row change, as the write path reports it. */
+export interface EntityChange {
+  model: string;
+  id: number;
+  /** The row after the write, or null when it was deleted. */
+  row: ({ id: number; version: number } & Record<string, unknown>) | null;
+  /** The version the change produced (for a delete: the deleted row's version + 1). */
+  version: number;
+}
+
+export class CatalogCache {
+  readonly mode: CacheMode;
+  readonly keys: CacheKeys;
+  readonly l1: L1Store;
+  readonly l2: L2Store;
+  readonly entities: EntityCache;
+  readonly collections: CollectionCache;
+
+  constructor(options: CacheOptions) {
+    const now = options.now ?? Date.now;
+    this.mode = options.mode;
+    this.keys = new CacheKeys(options.prefix);
+    this.l1 = new L1Store({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes, now });
+    this.l2 = new L2Store(options.gate, () => options.metrics?.redisRoundTrips.inc());
+    const runtime: CacheRuntime = {
+      mode: options.mode,
+      l1: this.l1,
+      l2: this.l2,
+      keys: this.keys,
+      codec: options.codec ?? msgpackCodec(),
+      now,
+      random: options.random ?? Math.random,
+      metrics: options.metrics,
+      warn: options.warn ?? (() => undefined),
+    };
+    this.entities = new EntityCache(runtime);
+    this.collections = new CollectionCache(runtime);
+  }
+
+  /**
+   * Applies committed changes: writes new versions through (deletes become
+   * versioned "not found" entries, so an older fill cannot resurrect them)
+   * and bumps the collections they touch. Returns what other instances must
+   * drop from their L1 (see the invalidation bus).
+   */
+  async applyChanges(
+    changes: readonly EntityChange[],
+    collections: readonly CollectionId[],
+    policyOf: (model: string) => CachePolicy | undefined,
+  ): Promise<{ entities: Array<{ key: string; version: number }>; collections: string[] }> {
+    const byModel = new Map<string, EntityChange[]>();
+    for (const change of changes) {
+      if (!policyOf(change.model)) continue;
+      byModel.set(change.model, [...(byModel.get(change.model) ?? []), change]);
+    }
+    await Promise.all(
+      [...byModel].map(([model, list]) =>
+        this.entities.store(
+          model,
+          policyOf(model)!,
+          list.map((c) => ({ id: c.id, version: c.version, value: c.row })),
+        ),
+      ),
+    );
+    const { names } = await this.collections.bump(collections);
+    return {
+      entities: changes.filter((c) => policyOf(c.model)).map((c) => ({ key: this.keys.entity(c.model, c.id), version: c.version })),
+      collections: names,
+    };
+  }
+
+  /** Applies another instance's invalidation to this instance's L1. */
+  invalidateLocal(entities: ReadonlyArray<{ key: string; version: number }>, collections: readonly string[]): void {
+    for (const { key, version } of entities) this.entities.invalidateLocal(key, version);
+    for (const name of collections) this.collections.fence.invalidate(name);
+  }
+
+  /** Drops all of L1 (after a lost or out-of-order invalidation message). */
+  flushLocal(): void {
+    this.l1.clear();
+    this.collections.fence.invalidateAll();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Cache key construction. Every key is `<prefix>:<shape>:<kind>:...`, where
+ * `shape` is the stored-shape version: bump SHAPE_VERSION whenever what is
+ * stored under a key changes, so a deploy never decodes old blobs.
+ *
+ * Ids and collection parts are validated and encoded before they enter a key;
+ * user input never becomes a key pattern. A collection's keys share one hash
+ * tag, so its version and entries live in one Redis Cluster slot.
+ */
+
+/** Bump when the stored value format changes (see codec.ts and l2-store.ts). */
+export const SHAPE_VERSION = 1;
+
+const MODEL = /^[A-Z][A-Za-z0-9]{0,63}$/;
+const PART = /^[A-Za-z0-9_.=-]{1,200}$/;
+
+/** Identifies a cached collection: a list or aggregate that depends on one set of rows. */
+export interface CollectionId {
+  /** The model whose rows make up the collection, e.g. 'Review'. */
+  model: string;
+  /** The foreign key that scopes it (e.g. 'productId'), or null for all rows. */
+  field: string | null;
+  /** The foreign key's value, or null for all rows. */
+  value: number | null;
+}
+
+export class CacheKeys {
+  readonly base: string;
+
+  constructor(prefix: string) {
+    if (!PART.test(prefix)) throw new RangeError(`cache prefix must match ${PART}, got ${JSON.stringify(prefix)}`);
+    this.base = `${prefix}:${SHAPE_VERSION}`;
+  }
+
+  /** The L2 key of one entity. */
+  entity(model: string, id: number): string {
+    return `${this.base}:e:${checkModel(model)}:${checkId(id)}`;
+  }
+
+  /** A stable name for a collection, used in keys and in invalidation messages. */
+  collectionName(c: CollectionId): string {
+    checkModel(c.model);
+    if (c.field === null) return `${c.model}:*`;
+    if (!/^[a-z][A-Za-z0-9]{0,63}$/.test(c.field)) throw new RangeError(`bad collection field ${JSON.stringify(c.field)}`);
+    return `${c.model}:${c.field}=${checkId(c.value ?? NaN)}`;
+  }
+
+  /** The key holding a collection's version counter. */
+  collectionVersion(c: CollectionId): string {
+    return `${this.base}:c:{${this.collectionName(c)}}:v`;
+  }
+
+  /** The key of one cached view (`params`, e.g. 'reviews.first=5') of a collection. */
+  collectionEntry(c: CollectionId, params: string): string {
+    if (!PART.test(params)) throw new RangeError(`bad collection params ${JSON.stringify(params)}`);
+    return `${this.base}:c:{${this.collectionName(c)}}:${params}`;
+  }
+
+  /** The key of a stampede lease on another key. */
+  lease(key: string): string {
+    return `${key}:lease`;
+  }
+}
+
+function checkModel(model: string): string {
+  if (!MODEL.test(model)) throw new RangeError(`bad model name ${JSON.stringify(model)}`);
+  return model;
+}
+
+function checkId(id: number): number {
+  if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`cache ids must be non-negative integers, got ${String(id)}`);
+  return id;
+}

@@ -1,0 +1,86 @@
+/**
+ * L1: the in-process tier. Bounded by entry count and by bytes (lru-cache;
+ * see the README for why LRU over a TinyLFU port), synchronous, holding
+ * decoded values with the version they were read at.
+ *
+ * Expiry is decided here with an injected clock rather than by lru-cache's own
+ * timers, so TTL tests need no sleeps and an expired entry is never served.
+ */
+import { LRUCache } from 'lru-cache';
+
+export interface L1Entry {
+  /** Row version (entities) or collection version (collections) the value was read at. */
+  version: number;
+  /** The decoded value; null is a cached "not found". */
+  value: unknown;
+  /** Clock time after which the entry is not served. */
+  expiresAt: number;
+  /** Approximate size in bytes (the encoded length). */
+  size: number;
+}
+
+export interface L1Options {
+  maxEntries: number;
+  maxBytes: number;
+  now: () => number;
+}
+
+export class L1Store {
+  private readonly lru: LRUCache<string, L1Entry>;
+  private readonly now: () => number;
+
+  constructor(options: L1Options) {
+    if (!(options.maxEntries >= 1)) throw new RangeError(`L1 maxEntries must be >= 1, got ${options.maxEntries}`);
+    if (!(options.maxBytes >= 1)) throw new RangeError(`L1 maxBytes must be >= 1, got ${options.maxBytes}`);
+    this.now = options.now;
+    this.lru = new LRUCache<string, L1Entry>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      sizeCalculation: (entry, key) => Math.max(1, entry.size + key.length + 64),
+    });
+  }
+
+  /** The live entry under `key`, or undefined (absent or expired). */
+  get(key: string): L1Entry | undefined {
+    const entry = this.lru.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.lru.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /**
+   * Stores `entry` unless a live entry with a newer version is present (a
+   * stale fill never replaces a newer value). Returns whether it was stored.
+   */
+  set(key: string, entry: L1Entry): boolean {
+    const current = this.get(key);
+    if (current && current.version > entry.version) return false;
+    this.lru.set(key, entry);
+    return true;
+  }
+
+  /** Drops the entry under `key` if it is older than `version`. */
+  invalidate(key: string, version: number): void {
+    const current = this.lru.get(key);
+    if (current && current.version < version) this.lru.delete(key);
+  }
+
+  delete(key: string): void {
+    this.lru.delete(key);
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+
+  get entries(): number {
+    return this.lru.size;
+  }
+
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+}

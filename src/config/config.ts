@@ -1,0 +1,97 @@
+/**
+ * Typed configuration, parsed once at start-up. This is the only module that
+ * reads `process.env`; everything else receives a `Config`.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors/app-error.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(4000),
+  /** PostgreSQL server; when unset the embedded PGlite database in PGLITE_DIR is used. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql://').optional(),
+  PGLITE_DIR: z.string().min(1).default('.data/pglite'),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  /** Redis for L2, the invalidation bus and rate limits; optional, the API runs without it. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  REDIS_COMMAND_TIMEOUT_MS: int(1, 60_000).default(250),
+  CACHE_ENABLED: bool.default(true),
+  /** 'l1+l2' (default), 'l2' (no in-process tier) or 'off' (DataLoader only). */
+  CACHE_MODE: z.enum(['l1+l2', 'l2', 'off']).default('l1+l2'),
+  CACHE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits, _ . - only, at most 32').default('catalog'),
+  CACHE_L1_MAX_ENTRIES: int(100, 10_000_000).default(50_000),
+  CACHE_L1_MAX_BYTES: int(1024 * 1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(24 * 3600),
+  /** How many reverse proxies in front of us may set X-Forwarded-For (0 = trust none). */
+  TRUSTED_PROXY_HOPS: int(0, 10).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  production: boolean;
+  host: string;
+  port: number;
+  database: { url?: string; pgliteDir: string; poolSize: number };
+  redis: { url: string; commandTimeoutMs: number };
+  cache: {
+    mode: 'l1+l2' | 'l2' | 'off';
+    prefix: string;
+    l1MaxEntries: number;
+    l1MaxBytes: number;
+  };
+  auth: { jwtSecret: string; tokenTtlSeconds: number };
+  trustedProxyHops: number;
+  logLevel: string;
+}
+
+/** A fixed secret for development and tests only; production must set JWT_SECRET. */
+const DEV_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
+
+/**
+ * Parses and validates the environment. Throws a ConfigError naming every bad
+ * option and the value it got, so start-up stops with a clear message.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(cleaned[name])}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.JWT_SECRET) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET must be set in production (at least 32 characters)');
+  }
+  return {
+    env: e.NODE_ENV,
+    production,
+    host: e.HOST,
+    port: e.PORT,
+    database: { url: e.DATABASE_URL, pgliteDir: e.PGLITE_DIR, poolSize: e.DATABASE_POOL_SIZE },
+    redis: { url: e.REDIS_URL, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    cache: {
+      mode: e.CACHE_ENABLED ? e.CACHE_MODE : 'off',
+      prefix: e.CACHE_PREFIX,
+      l1MaxEntries: e.CACHE_L1_MAX_ENTRIES,
+      l1MaxBytes: e.CACHE_L1_MAX_BYTES,
+    },
+    auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET, tokenTtlSeconds: e.JWT_TTL_SECONDS },
+    trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

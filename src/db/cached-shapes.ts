@@ -1,0 +1,36 @@
+/**
+ * What of each model's row may enter the shared cache. Only viewer-independent
+ * data is shared (promise 7): a user's email, role and password hash never
+ * leave the database through the cache. The read path selects exactly these
+ * fields and the write path projects written rows to them, so both tiers
+ * always hold the same shape.
+ */
+
+export const PUBLIC_USER_FIELDS = ['id', 'name', 'version', 'createdAt', 'updatedAt'] as const;
+
+export interface PublicUser {
+  id: number;
+  name: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const publicUserSelect = {
+  id: true,
+  name: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+const projections: Record<string, readonly string[] | undefined> = {
+  User: PUBLIC_USER_FIELDS,
+};
+
+/** Projects a row to what may be cached for `model`. */
+export function toCachedShape<T extends Record<string, unknown>>(model: string, row: T): Record<string, unknown> {
+  const fields = projections[model];
+  if (!fields) return row;
+  return Object.fromEntries(fields.map((f) => [f, row[f]]));
+}

@@ -1,0 +1,39 @@
+/**
+ * The one boundary where errors become GraphQL errors. AppErrors keep their
+ * code, message and extensions; everything else (database, Redis, bugs) is
+ * masked as INTERNAL_SERVER_ERROR, so no SQL, stack trace or host name leaks.
+ * In development the original message is kept to help debugging, never the
+ * stack in production.
+ */
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { AppError } from '../errors/app-error.js';
+import { ErrorCode } from '../errors/codes.js';
+
+/** Codes Apollo Server and graphql-js produce for bad requests, which are safe to show. */
+const CLIENT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', ErrorCode.QUERY_TOO_COMPLEX,
+  ErrorCode.RATE_LIMITED,
+]);
+
+export function createFormatError(options: { production: boolean; onInternal: (error: unknown) => void }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) {
+      return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...original.extensions, code: original.code } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && CLIENT_CODES.has(code)) {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    options.onInternal(original);
+    return {
+      message: options.production ? 'Internal server error' : `Internal server error: ${(original as Error)?.message ?? 'unknown'}`,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

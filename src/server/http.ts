@@ -1,0 +1,115 @@
+/**
+ * The HTTP layer on node:http: /graphql (Apollo Server), the offline
+ * playground for browsers, /healthz and /metrics. Every request runs with its
+ * own counters (request-stats) and its own loaders.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HeaderMap } from '@apollo/server';
+import type { GraphQLContext } from '../graphql/context.js';
+import { createLoaders } from '../loaders/index.js';
+import { newRequestStats, runWithStats } from '../observability/request-stats.js';
+import type { App } from './app.js';
+import { clientIp } from './client-ip.js';
+
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export interface HttpOptions {
+  /** Serves the playground page and its assets; returns false when the request is not for it. */
+  playground?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+export function createHttpServer(app: App, options: HttpOptions = {}): Server {
+  const loaderDeps = { prisma: app.prisma, cache: app.cache, policies: app.policies };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz') return send(res, 200, 'application/json', JSON.stringify({ ok: true, redis: app.redis.available }));
+    if (url.pathname === '/metrics') {
+      return send(res, 200, app.metrics.registry.contentType, await app.metrics.registry.metrics());
+    }
+    if (options.playground?.(req, res)) return;
+    if (url.pathname !== '/graphql') return send(res, 404, 'application/json', JSON.stringify({ error: 'Not found' }));
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, MAX_BODY_BYTES);
+      if (raw === null) {
+        return send(res, 413, 'application/json', JSON.stringify({ errors: [{ message: `Request body exceeds ${MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+      }
+      try {
+        body = raw.length ? JSON.parse(raw) : {};
+      } catch {
+        return send(res, 400, 'application/json', JSON.stringify({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }));
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const viewer = await bearerViewer(app, headers.get('authorization'));
+    const stats = newRequestStats();
+    const context: GraphQLContext = {
+      viewer,
+      clientIp: clientIp(req, app.config.trustedProxyHops),
+      loaders: createLoaders(loaderDeps),
+      db: app.db,
+      tokens: app.tokens,
+      config: app.config,
+      stats,
+    };
+    const result = await runWithStats(stats, () =>
+      app.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => context,
+      }),
+    );
+    for (const [key, value] of result.headers) res.setHeader(key, value);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  };
+
+  return createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      app.metrics.httpRequests.inc({ status: String(res.statusCode) });
+      app.metrics.httpDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    handle(req, res).catch((error: unknown) => {
+      app.logger.error({ err: error }, 'unhandled error in HTTP handler');
+      if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+      else res.end();
+    });
+  });
+}
+
+async function bearerViewer(app: App, authorization: string | undefined) {
+  const match = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(authorization ?? '');
+  return match ? app.tokens.verify(match[1]!) : null;
+}
+
+/** Reads the body as text, or null if it exceeds `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', type);
+  res.end(body);
+}
