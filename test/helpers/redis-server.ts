@@ -1,0 +1,76 @@
+/**
+ * A private redis-server process on a loopback port, for tests that count
+ * commands exactly or inject faults (stop, pause, restart) without touching
+ * the shared server.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import { Redis } from 'ioredis';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** SIGSTOP: the server stops answering but keeps its connections. */
+  pause(): void;
+  resume(): void;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const server: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start: async () => {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      for (let i = 0; i < 100; i++) {
+        const probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => undefined);
+        try {
+          await probe.connect();
+          await probe.ping();
+          probe.disconnect();
+          return;
+        } catch {
+          probe.disconnect();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      throw new Error(`redis-server did not start on port ${port}`);
+    },
+    stop: async () => {
+      const c = child;
+      child = undefined;
+      if (!c || c.exitCode !== null) return;
+      c.kill('SIGCONT');
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill('SIGKILL');
+      });
+    },
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+  };
+  await server.start();
+  return server;
+}
+
+/** Total commands the server has executed, from INFO commandstats (excluding INFO itself). */
+export async function commandCount(url: string): Promise<number> {
+  const client = new Redis(url);
+  const info = await client.info('commandstats');
+  client.disconnect();
+  return [...info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)].reduce((sum, m) => (m[1] === 'info' ? sum : sum + Number(m[2])), 0);
+}
