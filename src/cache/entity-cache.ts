@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { runDetached } from '../observability/request-stats.js';
 import { type CacheRuntime, countTiers, usesL1, usesL2 } from './cache-runtime.js';
 import { decodeRecord, encodeRecord, type L2Record } from './l2-record.js';
+import type { L1Entry } from './l1-store.js';
 import type { EntityFill } from './l2-store.js';
 import { type CachePolicy, jitter } from './policy.js';
 import { SingleFlight } from './single-flight.js';
@@ -171,6 +172,7 @@ export class EntityCache {
     if (!usesL2(rt) || entries.length === 0) return;
     const now = rt.now();
     const fills: EntityFill[] = [];
+    const l1Entries: Array<{ key: string; entry: L1Entry }> = [];
     for (const { id, version, value } of entries) {
       const key = rt.keys.entity(model, id);
       const payload = value === null ? null : rt.codec.encode(value);
@@ -178,12 +180,16 @@ export class EntityCache {
       const grace = value === null ? 0 : policy.graceMs;
       const record = encodeRecord(version, now + ttl, payload);
       fills.push({ key, version, record, ttlMs: ttl + grace });
-      if (usesL1(rt, policy)) {
-        const l1Ttl = Math.min(ttl, jitter(value === null ? policy.negativeTtlMs : policy.l1TtlMs, rt.random));
-        rt.l1.set(key, { version, value, expiresAt: now + l1Ttl, size: record.length });
-      }
+      const l1Ttl = Math.min(ttl, jitter(value === null ? policy.negativeTtlMs : policy.l1TtlMs, rt.random));
+      l1Entries.push({ key, entry: { version, value, expiresAt: now + l1Ttl, size: record.length } });
     }
-    await rt.l2.fillEntities(fills);
+    const stored = await rt.l2.fillEntities(fills);
+    if (!usesL1(rt, policy)) return;
+    l1Entries.forEach(({ key, entry }, i) => {
+      // L2 kept a newer version: this value is stale, so L1 must not hold it either.
+      if (stored?.[i] === false) rt.l1.invalidate(key, entry.version + 1);
+      else rt.l1.set(key, entry);
+    });
   }
 
   /**

@@ -8,10 +8,10 @@
  * Version-guarded entity fill. KEYS: entity keys. ARGV: per key (version,
  * record, ttlMs). Stores a record only when no stored record has a newer
  * version, so a fill that read an old row never replaces a newer one.
- * Returns how many were stored.
+ * Returns, per key, 1 if stored and 0 if a newer version was kept.
  */
 export const FILL_ENTITIES = `
-local stored = 0
+local stored = {}
 for i, key in ipairs(KEYS) do
   local base = (i - 1) * 3
   local version = tonumber(ARGV[base + 1])
@@ -25,7 +25,9 @@ for i, key in ipairs(KEYS) do
   local fence = string.match(ARGV[base + 2], '^%d+|%-?%d+|x') ~= nil
   if version > currentVersion or (version == currentVersion and not fence) then
     redis.call('SET', key, ARGV[base + 2], 'PX', ARGV[base + 3])
-    stored = stored + 1
+    stored[i] = 1
+  else
+    stored[i] = 0
   end
 end
 return stored

@@ -10,7 +10,7 @@ import type { RedisGate } from '../redis/redis-client.js';
 import { BUMP_COLLECTIONS, FILL_COLLECTIONS, FILL_ENTITIES, RELEASE_LEASE } from './l2-scripts.js';
 
 interface ScriptedRedis extends Redis {
-  catalogFillEntities(numKeys: number, ...args: Array<string | Buffer | number>): Promise<number>;
+  catalogFillEntities(numKeys: number, ...args: Array<string | Buffer | number>): Promise<number[]>;
   catalogFillCollections(numKeys: number, ...args: Array<string | Buffer | number>): Promise<number>;
   catalogBumpCollections(numKeys: number, ...args: Array<string | number>): Promise<number[]>;
   catalogReleaseLease(numKeys: number, ...args: string[]): Promise<number>;
@@ -67,12 +67,17 @@ export class L2Store {
     return this.gate.run((r) => r.mgetBuffer(...keys), this.trip);
   }
 
-  /** Version-guarded entity fills in one script call. Returns how many were stored. */
-  async fillEntities(fills: readonly EntityFill[]): Promise<number | undefined> {
-    if (fills.length === 0) return 0;
+  /**
+   * Version-guarded entity fills in one script call. Returns, per fill,
+   * whether it was stored (false: a newer version is there); undefined when
+   * Redis is unavailable.
+   */
+  async fillEntities(fills: readonly EntityFill[]): Promise<boolean[] | undefined> {
+    if (fills.length === 0) return [];
     const keys = fills.map((f) => f.key);
     const args = fills.flatMap((f) => [f.version, f.record, Math.max(1, Math.round(f.ttlMs))]);
-    return this.gate.run(() => this.scripted.catalogFillEntities(keys.length, ...keys, ...args), this.trip);
+    const stored = await this.gate.run(() => this.scripted.catalogFillEntities(keys.length, ...keys, ...args), this.trip);
+    return stored?.map((flag) => flag === 1);
   }
 
   /** Collection-version-guarded fills in one script call. */
