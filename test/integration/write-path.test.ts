@@ -1,0 +1,167 @@
+/**
+ * The write-path matrix (promises 2, 3, 4): every write operation, inside and
+ * outside transactions, and a rolled-back transaction, followed by reads on
+ * two instances sharing Redis and PostgreSQL. No stale value, nothing from
+ * the rollback. And a write that bypasses the API (plain SQL, as psql would)
+ * is visible through the API within a second.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import { loadFixture } from '../helpers/fixture.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestDatabase, sql, type TestDatabase } from '../helpers/test-db.js';
+
+let db: TestDatabase;
+let a: TestApp;
+let b: TestApp;
+let writer: PrismaClient;
+
+const PRODUCT = `query($id: ID!) { product(id: $id) { id name stock version category { id } } }`;
+const CATEGORY = `query($id: ID!) { category(id: $id) { products(first: 100) { totalCount edges { node { id } } } } }`;
+const ALL = `{ products(first: 100) { totalCount } }`;
+
+type ProductView = { product: { id: string; name: string; stock: number; version: number; category: { id: string } } | null };
+type CategoryView = { category: { products: { totalCount: number; edges: Array<{ node: { id: string } }> } } };
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  a = await startTestApp({ databaseUrl: db.url });
+  b = await startTestApp({ databaseUrl: db.url, prefix: a.prefix });
+  await loadFixture(a.app.prisma);
+  writer = a.app.db;
+});
+
+afterAll(async () => {
+  await a.close();
+  await b.close();
+  await db.drop();
+});
+
+/** Reads on both instances twice (filling L2 and both L1s). */
+async function warm(...queries: Array<[string, Record<string, unknown>]>) {
+  for (const t of [a, b, a, b]) for (const [q, v] of queries) await t.query(q, v);
+}
+
+async function product(t: TestApp, id: number) {
+  return (await t.query<ProductView>(PRODUCT, { id: String(id) })).body.data!.product;
+}
+
+async function categoryIds(t: TestApp, id: number) {
+  const res = await t.query<CategoryView>(CATEGORY, { id: String(id) });
+  return res.body.data!.category.products.edges.map((e) => Number(e.node.id));
+}
+
+/** Instance b learns of a's writes through the change feed; allow it its delivery time. */
+async function eventually<T>(read: () => Promise<T>, check: (value: T) => void): Promise<void> {
+  let lastError: unknown;
+  for (let i = 0; i < 50; i++) {
+    try {
+      check(await read());
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  throw lastError;
+}
+
+describe('writes are visible on both instances', () => {
+  it('update: the writing instance reads it at once, the other within the delivery time', async () => {
+    await warm([PRODUCT, { id: '11' }]);
+    const updated = await writer.product.update({ where: { id: 11 }, data: { name: 'Updated' } });
+    expect((await product(a, 11))!.name).toBe('Updated');
+    await eventually(() => product(b, 11), (p) => expect(p).toMatchObject({ name: 'Updated', version: updated.version }));
+  });
+
+  it('create: appears in the category list and the global count', async () => {
+    await warm([CATEGORY, { id: '2' }], [ALL, {}]);
+    const created = await writer.product.create({ data: { sku: 'NEW-1', name: 'New', description: '', priceCents: 1, stock: 1, categoryId: 2 } });
+    expect(await categoryIds(a, 2)).toContain(created.id);
+    await eventually(() => categoryIds(b, 2), (ids) => expect(ids).toContain(created.id));
+  });
+
+  it('createMany and createManyAndReturn: lists follow', async () => {
+    await warm([CATEGORY, { id: '3' }]);
+    await writer.product.createMany({ data: [{ sku: 'CM-1', name: 'x', description: '', priceCents: 1, stock: 1, categoryId: 3 }] });
+    const [returned] = await writer.product.createManyAndReturn({ data: [{ sku: 'CM-2', name: 'y', description: '', priceCents: 1, stock: 1, categoryId: 3 }] });
+    const ids = await categoryIds(a, 3);
+    expect(ids).toContain(returned!.id);
+    expect(ids.length).toBe(Number((await sql(db.url, 'SELECT count(*) AS n FROM "Product" WHERE "categoryId" = 3'))[0]!.n));
+  });
+
+  it('foreign-key change: leaves the old category list and joins the new one', async () => {
+    await warm([CATEGORY, { id: '4' }], [CATEGORY, { id: '5' }], [PRODUCT, { id: '14' }]);
+    expect(await categoryIds(a, 4)).toContain(14);
+    await writer.product.update({ where: { id: 14 }, data: { categoryId: 5 } });
+    for (const t of [a, b]) {
+      await eventually(() => categoryIds(t, 4), (ids) => expect(ids).not.toContain(14));
+      await eventually(() => categoryIds(t, 5), (ids) => expect(ids).toContain(14));
+    }
+  });
+
+  it('updateMany: every matched row is fresh', async () => {
+    await warm([PRODUCT, { id: '21' }], [PRODUCT, { id: '22' }]);
+    await writer.product.updateMany({ where: { id: { in: [21, 22] } }, data: { stock: 77 } });
+    for (const id of [21, 22]) {
+      expect((await product(a, id))!.stock).toBe(77);
+      await eventually(() => product(b, id), (p) => expect(p!.stock).toBe(77));
+    }
+  });
+
+  it('upsert (update branch and create branch)', async () => {
+    await warm([PRODUCT, { id: '23' }]);
+    await writer.product.upsert({ where: { id: 23 }, update: { name: 'Upserted' }, create: { sku: 'U-0', name: 'n', description: '', priceCents: 1, stock: 1, categoryId: 1 } });
+    const created = await writer.product.upsert({ where: { sku: 'U-1' }, update: {}, create: { sku: 'U-1', name: 'Fresh', description: '', priceCents: 1, stock: 1, categoryId: 1 } });
+    expect((await product(a, 23))!.name).toBe('Upserted');
+    expect((await product(a, created.id))!.name).toBe('Fresh');
+  });
+
+  it('delete and deleteMany: gone on both instances, and from lists', async () => {
+    await warm([PRODUCT, { id: '31' }], [PRODUCT, { id: '32' }], [PRODUCT, { id: '33' }], [CATEGORY, { id: '2' }]);
+    await writer.product.delete({ where: { id: 31 } });
+    await writer.product.deleteMany({ where: { id: { in: [32, 33] } } });
+    for (const t of [a, b]) {
+      for (const id of [31, 32, 33]) await eventually(() => product(t, id), (p) => expect(p).toBeNull());
+    }
+    expect(await categoryIds(a, 2)).not.toContain(32);
+  });
+
+  it('interactive transaction: applied after commit', async () => {
+    await warm([PRODUCT, { id: '41' }]);
+    await writer.$transaction(async (tx) => {
+      await tx.product.update({ where: { id: 41 }, data: { name: 'In tx' } });
+      // Not committed yet: the cache must not have it.
+      expect((await product(a, 41))!.name).toBe('Product 41');
+    });
+    expect((await product(a, 41))!.name).toBe('In tx');
+    await eventually(() => product(b, 41), (p) => expect(p!.name).toBe('In tx'));
+  });
+
+  it('batch transaction: applied after commit', async () => {
+    await warm([PRODUCT, { id: '42' }], [PRODUCT, { id: '43' }]);
+    await writer.$transaction([writer.product.update({ where: { id: 42 }, data: { stock: 1 } }), writer.product.update({ where: { id: 43 }, data: { stock: 2 } })]);
+    expect((await product(a, 42))!.stock).toBe(1);
+    expect((await product(a, 43))!.stock).toBe(2);
+  });
+
+  it('a rolled-back transaction leaves both instances untouched', async () => {
+    await warm([PRODUCT, { id: '44' }]);
+    const before = await product(a, 44);
+    await expect(
+      writer.$transaction(async (tx) => {
+        await tx.product.update({ where: { id: 44 }, data: { name: 'Rolled back' } });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    await new Promise((r) => setTimeout(r, 100));
+    for (const t of [a, b]) expect(await product(t, 44)).toEqual(before);
+  });
+
+  it('an UPDATE through plain SQL (as psql) is visible through the API within a second', async () => {
+    await warm([PRODUCT, { id: '51' }]);
+    await sql(db.url, `UPDATE "Product" SET name = 'From psql' WHERE id = 51`);
+    // `eventually` gives up after about a second.
+    for (const t of [a, b]) await eventually(() => product(t, 51), (p) => expect(p!.name).toBe('From psql'));
+  });
+});
