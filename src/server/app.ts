@@ -9,11 +9,13 @@
  * 3. the database, counting statements per request;
  * 4. the relation map (from the migrated schema) and the caching extension;
  * 5. the schema (directives read once) and Apollo Server;
- * 6. the change-feed listener, last, once everything it feeds exists.
+ * 6. the invalidation bus and the change-feed listener, last, once
+ *    everything they feed exists.
  */
 import { ApolloServer } from '@apollo/server';
 import { TokenService } from '../auth/tokens.js';
 import { CatalogCache } from '../cache/catalog-cache.js';
+import { InvalidationBus } from '../cache/invalidation-bus.js';
 import type { CachePolicy } from '../cache/policy.js';
 import type { Config } from '../config/config.js';
 import { createChangeApplier } from '../db/apply-changes.js';
@@ -37,6 +39,7 @@ export interface App {
   metrics: Metrics;
   apollo: ApolloServer<GraphQLContext>;
   cache: CatalogCache;
+  bus: InvalidationBus;
   redis: RedisGate;
   /** The plain client, for reads. */
   prisma: PrismaClient;
@@ -98,7 +101,23 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const { schema, policies } = buildSchema();
   const relations = await loadRelationMap(prisma, ['User', 'Category', 'Product', 'Review', 'Order', 'OrderItem']);
-  const applyChanges = createChangeApplier({ cache, policies, warn });
+  const bus = new InvalidationBus({
+    gate: redis,
+    subscriber: createRedisClient({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
+    channel: `${config.cache.prefix}:invalidate`,
+    onInvalidate: (entities, collections) => {
+      metrics.invalidationsReceived.inc();
+      cache.invalidateLocal(entities, collections);
+    },
+    onFlush: (reason) => {
+      cache.flushLocal();
+      metrics.l1Flushes.inc({ reason: `bus-${reason}` });
+    },
+    onPublished: () => metrics.invalidationsPublished.inc(),
+  });
+  const applyChanges = createChangeApplier({ cache, policies, warn, publish: async (e, c) => void (await bus.publish(e, c)) });
+  // Every instance receives the change feed itself, so feed changes are not re-published.
+  const applyFeedChanges = createChangeApplier({ cache, policies, warn });
   const db = prisma.$extends(cacheSync({ relations, onCommit: applyChanges })) as unknown as PrismaClient;
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -120,7 +139,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     'catalog_changes',
     (payload) => {
       const batch = parseChange(payload, relations);
-      if (batch) void applyChanges(batch);
+      if (batch) void applyFeedChanges(batch);
     },
     () => {
       // Notifications may have been lost while reconnecting: drop all of L1.
@@ -136,6 +155,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     metrics,
     apollo,
     cache,
+    bus,
     redis,
     prisma,
     db,
@@ -143,6 +163,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     policies,
     close: async () => {
       await stopFeed();
+      bus.close();
       await apollo.stop();
       await database.close();
       redisClient.disconnect();

@@ -1,0 +1,95 @@
+/**
+ * Tells the other instances what to drop from their L1, over Redis pub/sub.
+ *
+ * A message carries (key, version) pairs and collection names; a receiver
+ * drops only L1 entries older than the message's version. Every message has
+ * the sender's id and a sequence number: a receiver that sees a gap in a
+ * sender's sequence, or whose subscription reconnects, cannot know what it
+ * missed and flushes its whole L1. A message lost without either sign leaves
+ * L1 stale for at most its L1 TTL. Messages are published only after the
+ * write committed and L2 was updated.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RedisGate } from '../redis/redis-client.js';
+
+export interface InvalidationMessage {
+  /** Sender instance id. */
+  i: string;
+  /** Sender sequence number, from 1. */
+  s: number;
+  /** Entities: [key, version]. */
+  e: Array<[string, number]>;
+  /** Collection names. */
+  c: string[];
+}
+
+export interface InvalidationBusOptions {
+  gate: RedisGate;
+  /** A dedicated connection for subscribing (subscriber mode blocks other commands). */
+  subscriber: Redis;
+  channel: string;
+  onInvalidate: (entities: Array<{ key: string; version: number }>, collections: string[]) => void;
+  /** Everything in L1 may be stale (reconnect, sequence gap). */
+  onFlush: (reason: 'reconnect' | 'gap') => void;
+  onReceived?: (message: InvalidationMessage, receivedAt: number) => void;
+  onPublished?: () => void;
+}
+
+export class InvalidationBus {
+  readonly instanceId = randomUUID();
+  private sequence = 0;
+  private readonly lastSeen = new Map<string, number>();
+  private subscribedBefore = false;
+
+  constructor(private readonly options: InvalidationBusOptions) {
+    const { subscriber, channel } = options;
+    subscriber.on('message', (ch: string, raw: string) => {
+      if (ch === channel) this.receive(raw);
+    });
+    subscriber.on('ready', () => {
+      if (this.subscribedBefore) options.onFlush('reconnect');
+      this.subscribedBefore = true;
+      subscriber.subscribe(channel).catch(() => undefined);
+    });
+  }
+
+  /** Publishes one message; returns whether Redis took it. */
+  async publish(entities: ReadonlyArray<{ key: string; version: number }>, collections: readonly string[]): Promise<boolean> {
+    if (entities.length === 0 && collections.length === 0) return true;
+    const message: InvalidationMessage = {
+      i: this.instanceId,
+      s: ++this.sequence,
+      e: entities.map((e) => [e.key, e.version]),
+      c: [...collections],
+    };
+    const sent = await this.options.gate.run((r) => r.publish(this.options.channel, JSON.stringify(message)));
+    if (sent !== undefined) this.options.onPublished?.();
+    return sent !== undefined;
+  }
+
+  private receive(raw: string): void {
+    let message: InvalidationMessage;
+    try {
+      message = JSON.parse(raw) as InvalidationMessage;
+    } catch {
+      return;
+    }
+    if (typeof message.i !== 'string' || message.i === this.instanceId || !Number.isSafeInteger(message.s)) return;
+    const last = this.lastSeen.get(message.i);
+    this.lastSeen.set(message.i, message.s);
+    if (last !== undefined && message.s !== last + 1) {
+      this.options.onFlush('gap');
+      return;
+    }
+    this.options.onInvalidate(
+      (message.e ?? []).filter(([k, v]) => typeof k === 'string' && Number.isSafeInteger(v)).map(([key, version]) => ({ key, version })),
+      (message.c ?? []).filter((c) => typeof c === 'string'),
+    );
+    this.options.onReceived?.(message, Date.now());
+  }
+
+  close(): void {
+    this.options.subscriber.disconnect();
+  }
+}
