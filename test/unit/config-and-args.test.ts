@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/errors/app-error.js';
+import { parseFirst, parseId } from '../../src/graphql/args.js';
+import { decodeCursor, encodeCursor } from '../../src/loaders/pages.js';
+import { affectedCollections, type RelationMap } from '../../src/db/relations.js';
+
+describe('config', () => {
+  it('names the bad option and the value it got', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT="eighty"/);
+    expect(() => loadConfig({ CACHE_MODE: 'sometimes' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+  });
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config.cache.mode).toBe('l1+l2');
+    expect(config.database.url).toBeUndefined();
+  });
+});
+
+describe('arguments', () => {
+  it('accepts positive 32-bit ids only', () => {
+    expect(parseId('42')).toBe(42);
+    for (const bad of ['0', '-1', '01', '1:*', '2147483648', '__proto__', '1\r\nFLUSHALL', '1'.repeat(10_000)]) {
+      expect(() => parseId(bad)).toThrow(/Invalid id/);
+    }
+  });
+  it('bounds page sizes', () => {
+    expect(parseFirst(undefined)).toBe(20);
+    expect(parseFirst(100)).toBe(100);
+    for (const bad of [0, -1, 101, 100000, 1.5]) expect(() => parseFirst(bad)).toThrow(/first/);
+  });
+  it('round-trips cursors and rejects forged ones', () => {
+    expect(decodeCursor(encodeCursor(17))).toBe(17);
+    for (const bad of ['', 'nope', Buffer.from('product:-1').toString('base64url'), 'a'.repeat(1000)]) {
+      expect(() => decodeCursor(bad)).toThrow(/cursor/);
+    }
+  });
+});
+
+describe('affected collections', () => {
+  const relations: RelationMap = new Map([
+    ['Product', { foreignKeys: [{ field: 'categoryId', target: 'Category' }], cascades: [{ model: 'Review', field: 'productId' }] }],
+    ['Review', { foreignKeys: [{ field: 'productId', target: 'Product' }, { field: 'authorId', target: 'User' }], cascades: [] }],
+  ]);
+  it('a create touches the global list and its foreign-key lists', () => {
+    expect(affectedCollections(relations, 'Review', 'create', [{ id: 1, productId: 2, authorId: 3 }])).toEqual([
+      { model: 'Review', field: null, value: null },
+      { model: 'Review', field: 'productId', value: 2 },
+      { model: 'Review', field: 'authorId', value: 3 },
+    ]);
+  });
+  it('a delete also empties cascaded children', () => {
+    expect(affectedCollections(relations, 'Product', 'delete', [{ id: 9, categoryId: 1 }])).toContainEqual({ model: 'Review', field: 'productId', value: 9 });
+  });
+  it('an update touches the old and new foreign-key lists, not the global one', () => {
+    const touched = affectedCollections(relations, 'Product', 'update', [{ id: 9, categoryId: 1 }, { id: 9, categoryId: 2 }]);
+    expect(touched).toEqual([
+      { model: 'Product', field: 'categoryId', value: 1 },
+      { model: 'Product', field: 'categoryId', value: 2 },
+    ]);
+  });
+});
