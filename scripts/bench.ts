@@ -8,6 +8,9 @@
  *
  * Options: --seconds N (per mode and query, default 5), --concurrency N
  * (default 32), --products N (catalog size if the database is empty, default 1000).
+ * --checker instead runs the consistency checker (test/consistency) over two
+ * API processes for --seconds and prints its report: operations, stale reads,
+ * and the cross-instance L1 lag distribution.
  * DATABASE_URL defaults to a `catalog_bench` database on 127.0.0.1.
  *
  * The load generator runs in the same process as the server (2 cores here),
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '32' },
     products: { type: 'string', default: '1000' },
+    checker: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -128,8 +132,37 @@ function codecFigures(codec: Codec, rows: unknown[]): { encodeUs: number; decode
   return { encodeUs, decodeUs, bytes: encoded.reduce((s, b) => s + b.length, 0) / encoded.length };
 }
 
+async function checker(): Promise<void> {
+  const { runChecker } = await import('../test/consistency/checker.js');
+  const { DEMO_ADMIN } = await import('../src/db/seed/index.js');
+  const report = await runChecker({
+    databaseUrl,
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    prefix: `checker${Date.now()}`,
+    instances: 2,
+    clients: concurrency,
+    durationMs: seconds * 1000,
+    productIds: Array.from({ length: 20 }, (_, i) => i + 1),
+    adminEmail: DEMO_ADMIN.email,
+    adminPassword: DEMO_ADMIN.password,
+    writeRatio: 0.1,
+  });
+  console.log(`\nconsistency checker, 2 instances, ${concurrency} clients, ${seconds} s`);
+  console.log(`  operations ${report.operations} (reads ${report.reads}, writes ${report.writes}), errors ${report.errors}`);
+  console.log(`  stale reads after acknowledgement (L2, database, own L1): ${report.violations}`);
+  console.log(`  reads lagging on another instance's L1: ${report.laggingReads}`);
+  console.log(`  cross-instance L1 lag ms: p50 ${report.lagMs.p50.toFixed(2)}  p99 ${report.lagMs.p99.toFixed(2)}  max ${report.lagMs.max.toFixed(2)}`);
+}
+
 async function main(): Promise<void> {
   await ensureDatabase();
+  if (values.checker) {
+    const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_MODE: 'off' });
+    const app = await createApp(config);
+    if (await isDatabaseEmpty(app.prisma)) await seedCatalog(app.prisma, { products: Number(values.products) });
+    await app.close();
+    return checker();
+  }
   const modes = ['off', 'l2', 'l1+l2'] as const;
   const results: Array<{ mode: string; query: string; r: Result }> = [];
   let seeded = false;
