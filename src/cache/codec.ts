@@ -1,9 +1,11 @@
 /**
- * Value codecs for L2. MessagePack (msgpackr) is the default: on our entities
- * it encodes and decodes faster than JSON and keeps Dates as Dates (the bench
- * prints both, see scripts/bench). A value that fails to decode is a miss.
+ * Value codecs for L2. MessagePack (@msgpack/msgpack, pure JavaScript) is the
+ * default: smaller than JSON and keeps Dates as Dates; `npm run bench` prints
+ * both on real entities. (msgpackr is faster still, but its optional native
+ * addon cannot be locked for every platform from this registry.) A value
+ * that fails to decode is a miss.
  */
-import { Packr } from 'msgpackr';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 
 export interface Codec {
   readonly name: string;
@@ -13,12 +15,15 @@ export interface Codec {
 }
 
 export function msgpackCodec(): Codec {
-  // Records off: every blob is self-describing, so instances never need shared structures.
-  const packr = new Packr({ useRecords: false, moreTypes: false });
+  const encoder = new Encoder();
+  const decoder = new Decoder();
   return {
     name: 'msgpack',
-    encode: (value) => packr.pack(value),
-    decode: (buffer) => packr.unpack(buffer),
+    encode: (value) => {
+      const bytes = encoder.encode(value);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+    decode: (buffer) => decoder.decode(buffer),
   };
 }
 

@@ -22,6 +22,8 @@ export interface InvalidationMessage {
   e: Array<[string, number]>;
   /** Collection names. */
   c: string[];
+  /** When it was sent (ms since the epoch), to measure delivery delay. */
+  t: number;
 }
 
 export interface InvalidationBusOptions {
@@ -32,7 +34,8 @@ export interface InvalidationBusOptions {
   onInvalidate: (entities: Array<{ key: string; version: number }>, collections: string[]) => void;
   /** Everything in L1 may be stale (reconnect, sequence gap). */
   onFlush: (reason: 'reconnect' | 'gap') => void;
-  onReceived?: (message: InvalidationMessage, receivedAt: number) => void;
+  /** Called per applied message with its delivery delay in ms. */
+  onReceived?: (message: InvalidationMessage, delayMs: number) => void;
   onPublished?: () => void;
 }
 
@@ -62,6 +65,7 @@ export class InvalidationBus {
       s: ++this.sequence,
       e: entities.map((e) => [e.key, e.version]),
       c: [...collections],
+      t: Date.now(),
     };
     const sent = await this.options.gate.run((r) => r.publish(this.options.channel, JSON.stringify(message)));
     if (sent !== undefined) this.options.onPublished?.();
@@ -86,7 +90,7 @@ export class InvalidationBus {
       (message.e ?? []).filter(([k, v]) => typeof k === 'string' && Number.isSafeInteger(v)).map(([key, version]) => ({ key, version })),
       (message.c ?? []).filter((c) => typeof c === 'string'),
     );
-    this.options.onReceived?.(message, Date.now());
+    if (Number.isFinite(message.t)) this.options.onReceived?.(message, Date.now() - message.t);
   }
 
   close(): void {

@@ -17,6 +17,7 @@ export interface Metrics {
   readonly redisBreakerState: Gauge;
   readonly invalidationsPublished: Counter;
   readonly invalidationsReceived: Counter;
+  readonly invalidationDelay: Histogram;
   readonly l1Flushes: Counter<'reason'>;
   readonly httpRequests: Counter<'status'>;
   readonly httpDuration: Histogram;
@@ -37,6 +38,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     redisBreakerState: new Gauge({ name: 'redis_breaker_open', help: '1 while the Redis circuit breaker is open', registers }),
     invalidationsPublished: new Counter({ name: 'cache_invalidations_published_total', help: 'Invalidation messages published', registers }),
     invalidationsReceived: new Counter({ name: 'cache_invalidations_received_total', help: 'Invalidation messages received from other instances', registers }),
+    invalidationDelay: new Histogram({
+      name: 'cache_invalidation_delay_seconds',
+      help: 'From publishing an invalidation to applying it on another instance',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
     l1Flushes: new Counter({ name: 'cache_l1_flushes_total', help: 'Whole-L1 flushes', labelNames: ['reason'], registers }),
     httpRequests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by status', labelNames: ['status'], registers }),
     httpDuration: new Histogram({

@@ -109,6 +109,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       metrics.invalidationsReceived.inc();
       cache.invalidateLocal(entities, collections);
     },
+    onReceived: (_message, delayMs) => metrics.invalidationDelay.observe(Math.max(0, delayMs) / 1000),
     onFlush: (reason) => {
       cache.flushLocal();
       metrics.l1Flushes.inc({ reason: `bus-${reason}` });

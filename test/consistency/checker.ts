@@ -40,6 +40,8 @@ export interface CheckerReport {
   /** How long those reads lagged behind the acknowledgement, ms. */
   lagMs: { p50: number; p99: number; max: number };
   errors: number;
+  /** Invalidation delivery delay between instances, from their histograms (bucket upper bounds), ms. */
+  deliveryMs: { count: number; p50: number; p99: number };
 }
 
 interface Ack {
@@ -101,6 +103,22 @@ function percentile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0;
 }
 
+/** Merges the instances' delay histograms and reads p50 and p99 off the buckets. */
+async function deliveryDelay(metricsUrls: string[]): Promise<CheckerReport['deliveryMs']> {
+  const buckets = new Map<number, number>();
+  for (const url of metricsUrls) {
+    const text = await (await fetch(url)).text();
+    for (const m of text.matchAll(/^cache_invalidation_delay_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
+      const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
+    }
+  }
+  const sorted = [...buckets].sort(([a], [b]) => a - b);
+  const count = sorted.at(-1)?.[1] ?? 0;
+  const quantile = (q: number) => (sorted.find(([, n]) => n >= q * count)?.[0] ?? NaN) * 1000;
+  return { count, p50: quantile(0.5), p99: quantile(0.99) };
+}
+
 export async function runChecker(options: CheckerOptions): Promise<CheckerReport> {
   const instances = await Promise.all(Array.from({ length: options.instances }, () => startInstance(options)));
   try {
@@ -156,7 +174,9 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
       else violations++;
     }
     lags.sort((a, b) => a - b);
+    const deliveryMs = await deliveryDelay(instances.map((i) => i.url.replace('/graphql', '/metrics')));
     return {
+      deliveryMs,
       operations: reads.length + writes,
       reads: reads.length,
       writes,
