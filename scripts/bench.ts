@@ -13,6 +13,7 @@
  * and the cross-instance L1 lag distribution.
  * DATABASE_URL defaults to a `catalog_bench` database on 127.0.0.1.
  *
+ * Rate limits are off here (all load comes from one IP); the cache is measured alone.
  * The load generator runs in the same process as the server (2 cores here),
  * so absolute figures understate a dedicated server; compare the modes.
  */
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
   const results: Array<{ mode: string; query: string; r: Result }> = [];
   let seeded = false;
   for (const mode of modes) {
-    const config = loadConfig({ ...process.env, NODE_ENV: 'development', DATABASE_URL: databaseUrl, CACHE_MODE: mode, CACHE_PREFIX: `bench${Date.now()}`, LOG_LEVEL: 'warn' });
+    const config = loadConfig({ ...process.env, NODE_ENV: 'development', DATABASE_URL: databaseUrl, CACHE_MODE: mode, CACHE_PREFIX: `bench${Date.now()}`, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' });
     const app = await createApp(config);
     if (!seeded) {
       if (await isDatabaseEmpty(app.prisma)) {

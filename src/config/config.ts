@@ -30,6 +30,8 @@ const schema = z.object({
   CACHE_L1_MAX_BYTES: int(1024 * 1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(24 * 3600),
+  /** Turns @rateLimit enforcement off (benchmarks, load tests behind one IP). */
+  RATE_LIMIT_ENABLED: bool.default(true),
   /** How many reverse proxies in front of us may set X-Forwarded-For (0 = trust none). */
   TRUSTED_PROXY_HOPS: int(0, 10).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -52,6 +54,7 @@ export interface Config {
   };
   auth: { jwtSecret: string; tokenTtlSeconds: number };
   trustedProxyHops: number;
+  rateLimitEnabled: boolean;
   logLevel: string;
 }
 
@@ -92,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET, tokenTtlSeconds: e.JWT_TTL_SECONDS },
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+    rateLimitEnabled: e.RATE_LIMIT_ENABLED,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -19,6 +19,7 @@ export interface Metrics {
   readonly invalidationsReceived: Counter;
   readonly invalidationDelay: Histogram;
   readonly l1Flushes: Counter<'reason'>;
+  readonly rateLimitFallbacks: Counter<'field' | 'mode'>;
   readonly httpRequests: Counter<'status'>;
   readonly httpDuration: Histogram;
 }
@@ -45,6 +46,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     l1Flushes: new Counter({ name: 'cache_l1_flushes_total', help: 'Whole-L1 flushes', labelNames: ['reason'], registers }),
+    rateLimitFallbacks: new Counter({
+      name: 'rate_limit_fallbacks_total',
+      help: 'Rate-limit checks decided without Redis, by field and fallback mode',
+      labelNames: ['field', 'mode'],
+      registers,
+    }),
     httpRequests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by status', labelNames: ['status'], registers }),
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',

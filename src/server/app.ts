@@ -26,7 +26,12 @@ import { loadRelationMap } from '../db/relations.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { applyRateLimitDirective } from '../graphql/directives/rate-limit.js';
+import { DEFAULT_LIMITS } from '../graphql/protection/limits.js';
+import { protectionPlugin } from '../graphql/protection/protection-plugin.js';
 import { buildSchema } from '../graphql/schema.js';
+import { RateLimiter } from '../ratelimit/rate-limiter.js';
+import { rateLimitStatusPlugin } from './rate-limit-status-plugin.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { countStat } from '../observability/request-stats.js';
@@ -99,7 +104,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const prisma = database.prisma;
 
-  const { schema, policies } = buildSchema();
+  const limiter = new RateLimiter({
+    gate: redis,
+    prefix: config.cache.prefix,
+    now: overrides.now,
+    onFallback: (rule, mode) => {
+      metrics.rateLimitFallbacks.inc({ field: rule.field, mode });
+      logger.warn({ field: rule.field, mode }, 'Redis unavailable: rate limit fallback in use');
+    },
+  });
+  const { schema, policies } = buildSchema((base) =>
+    config.rateLimitEnabled
+      ? applyRateLimitDirective<GraphQLContext>(base, { limiter, identify: (ctx) => ({ ip: ctx.clientIp, userId: ctx.viewer?.id ?? null }) })
+      : base,
+  );
   const relations = await loadRelationMap(prisma, ['User', 'Category', 'Product', 'Review', 'Order', 'OrderItem']);
   const bus = new InvalidationBus({
     gate: redis,
@@ -132,7 +150,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       production: config.production,
       onInternal: (error) => logger.error({ err: error }, 'internal error while resolving'),
     }),
-    plugins: [statsPlugin({ enabled: !config.production })],
+    parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
+    // Order: refuse over-limit operations before anything runs; the status
+    // and stats plugins only shape the response.
+    plugins: [protectionPlugin(DEFAULT_LIMITS), rateLimitStatusPlugin(), statsPlugin({ enabled: !config.production })],
   });
   await apollo.start();
 

@@ -41,7 +41,8 @@ afterAll(async () => {
 });
 
 async function app(mode: string, prefix?: string): Promise<TestApp> {
-  const a = await startTestApp({ databaseUrl: wire.url, env: { CACHE_MODE: mode, REDIS_URL: redis.url }, prefix });
+  // Rate limits off: this file counts the cache's Redis round trips alone.
+  const a = await startTestApp({ databaseUrl: wire.url, env: { CACHE_MODE: mode, REDIS_URL: redis.url, RATE_LIMIT_ENABLED: 'false' }, prefix });
   apps.push(a);
   return a;
 }
