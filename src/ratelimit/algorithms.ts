@@ -76,9 +76,14 @@ export function tokenBucket(
 ): Decision<TokenBucketState> {
   const rate = limit / windowMs;
   const previous = state ?? { tokens: capacity, updatedAt: now };
-  const tokens = Math.min(capacity, previous.tokens + Math.max(0, now - previous.updatedAt) * rate);
+  // Rounded to micro-tokens so Lua (which stores numbers as text) and JS agree exactly.
+  const tokens = microRound(Math.min(capacity, previous.tokens + Math.max(0, now - previous.updatedAt) * rate));
   if (tokens < cost) {
     return { allowed: false, remaining: Math.floor(tokens), msBeforeNext: Math.ceil((cost - tokens) / rate), state: { tokens, updatedAt: now } };
   }
-  return { allowed: true, remaining: Math.floor(tokens - cost), msBeforeNext: 0, state: { tokens: tokens - cost, updatedAt: now } };
+  return { allowed: true, remaining: Math.floor(tokens - cost), msBeforeNext: 0, state: { tokens: microRound(tokens - cost), updatedAt: now } };
+}
+
+function microRound(x: number): number {
+  return Math.floor(x * 1e6 + 0.5) / 1e6;
 }

@@ -53,14 +53,15 @@ local rate = limit / w
 local s = redis.call('HMGET', KEYS[1], 't', 'u')
 local tokens, updated = tonumber(s[1]), tonumber(s[2])
 if tokens == nil or updated == nil then tokens, updated = cap, now end
-tokens = math.min(cap, tokens + math.max(0, now - updated) * rate)
+local function micro(x) return math.floor(x * 1e6 + 0.5) / 1e6 end
+tokens = micro(math.min(cap, tokens + math.max(0, now - updated) * rate))
 local ttl = math.ceil(cap / rate) + 1000
 if tokens < cost then
   redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', now)
   redis.call('PEXPIRE', KEYS[1], ttl)
   return {0, math.floor(tokens), math.ceil((cost - tokens) / rate)}
 end
-tokens = tokens - cost
+tokens = micro(tokens - cost)
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', now)
 redis.call('PEXPIRE', KEYS[1], ttl)
 return {1, math.floor(tokens), 0}

@@ -10,15 +10,15 @@ import { parseId, parseIntRange, parseText } from '../args.js';
 import { requireViewer, write } from './guards.js';
 
 /** Compared against when the email is unknown, so response time does not reveal which accounts exist. */
-let dummyHash: string | undefined;
-const unknownUserHash = () => (dummyHash ??= bcrypt.hashSync(`no-such-user-${Math.random()}`, 10));
+let dummyHash: Promise<string> | undefined;
+const unknownUserHash = () => (dummyHash ??= bcrypt.hash(`no-such-user-${Math.random()}`, 10));
 const MAX_ITEMS = 50;
 
 export const accountMutations: Pick<MutationResolvers, 'login' | 'updateProfile' | 'placeOrder'> = {
   login: async (_, { email, password }, ctx) => {
     if (email.length > 320 || password.length > 200) throw new BadInputError('email or password too long');
     const user = await ctx.db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
-    const ok = await bcrypt.compare(password, user?.passwordHash ?? unknownUserHash());
+    const ok = await bcrypt.compare(password, user?.passwordHash ?? (await unknownUserHash()));
     if (!user || !ok) throw new UnauthenticatedError('Wrong email or password');
     const token = await ctx.tokens.sign({ id: user.id, role: user.role });
     const { id, name, version, createdAt, updatedAt } = user;
