@@ -23,6 +23,8 @@ export interface DatabaseOptions {
   poolSize: number;
   /** Called once per SQL statement the client sends. */
   onStatement: () => void;
+  /** An idle pooled connection failed (server restart, terminated backend); the pool replaces it. */
+  onPoolError?: (error: Error) => void;
 }
 
 export interface Database {
@@ -45,6 +47,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize });
+  // Without a listener an idle connection's error would crash the process.
+  pool.on('error', (error) => options.onPoolError?.(error));
   const adapter = countingAdapterFactory(new PrismaPg(pool), options.onStatement);
   const prisma = new PrismaClient({ adapter });
   const listeners: Array<() => Promise<void>> = [];

@@ -13,6 +13,7 @@
  *    everything they feed exists.
  */
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { TokenService } from '../auth/tokens.js';
 import { CatalogCache } from '../cache/catalog-cache.js';
 import { InvalidationBus } from '../cache/invalidation-bus.js';
@@ -94,6 +95,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
 
   const database = await openDatabase({
+    onPoolError: (error) => logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
     url: config.database.url,
     pgliteDir: config.database.pgliteDir,
     poolSize: config.database.poolSize,
@@ -153,7 +155,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
     // Order: refuse over-limit operations before anything runs; the status
     // and stats plugins only shape the response.
-    plugins: [protectionPlugin(DEFAULT_LIMITS), rateLimitStatusPlugin(), statsPlugin({ enabled: !config.production })],
+    // Apollo's own landing page loads scripts from a CDN: off. Browsers get our
+    // offline playground from the HTTP layer instead (not in production).
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      protectionPlugin(DEFAULT_LIMITS),
+      rateLimitStatusPlugin(),
+      statsPlugin({ enabled: !config.production }),
+    ],
   });
   await apollo.start();
 

@@ -13,8 +13,32 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `catalog_test_${randomBytes(5).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
-  return { name, url: databaseUrl(name), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  // Two files cloning the template at the same moment: PostgreSQL refuses the
+  // second while the first copy holds the template (55006). Try again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006' || attempt >= 50) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    name,
+    url: databaseUrl(name),
+    drop: async () => {
+      // pg-pool's end() resolves before its sockets close; forcing the drop at
+      // that moment kills backends whose clients are still ending, which pg
+      // reports as unhandled errors. Give them a moment to go on their own.
+      for (let i = 0; i < 100; i++) {
+        const [row] = await sql<{ n: string }>(PG_ADMIN_URL, 'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (Number(row?.n) === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
 }
 
 async function adminQuery(sql: string): Promise<void> {
