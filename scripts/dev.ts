@@ -31,18 +31,39 @@ function step(message: string): void {
   console.log(`\n▸ ${message}`);
 }
 
-/** Runs `npx prisma <args>` with this process's environment and terminal. */
-function npxPrisma(args: string[]): Promise<void> {
+/** The CLI's last line once `migrate deploy` has finished its work. */
+const MIGRATE_DONE = /All migrations have been successfully applied|No pending migrations to apply/;
+/** How long a finished `migrate deploy` may linger before it is stopped. */
+const LINGER_MS = 15_000;
+
+/**
+ * Runs `npx prisma <args>` with this process's environment, echoing its
+ * output. On the embedded database, `migrate deploy` sometimes never exits
+ * after reporting success (the WASM schema engine over PGlite; see
+ * prisma/migrate-adapter.ts), so once its output says it is done it gets
+ * LINGER_MS to exit on its own and is then stopped and counted a success.
+ */
+function npxPrisma(args: string[], options: { stopWhenDone?: boolean } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('npx', ['prisma', ...args], {
-      stdio: 'inherit',
+      stdio: ['ignore', 'pipe', 'inherit'],
       env: process.env,
       // npx is npx.cmd on Windows, which only a shell can run.
       shell: process.platform === 'win32',
     });
+    let done = false;
+    let linger: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      if (options.stopWhenDone && !done && MIGRATE_DONE.test(chunk.toString())) {
+        done = true;
+        linger = setTimeout(() => child.kill('SIGTERM'), LINGER_MS);
+      }
+    });
     child.on('error', (error) => reject(new StartError(`Could not run npx prisma ${args.join(' ')}: ${error.message}`)));
     child.on('exit', (code, signal) => {
-      if (code === 0) resolve();
+      if (linger) clearTimeout(linger);
+      if (code === 0 || done) resolve();
       else reject(new StartError(`npx prisma ${args.join(' ')} failed (${signal ?? `exit code ${code}`}); see its output above.`));
     });
   });
@@ -143,7 +164,7 @@ async function main(): Promise<void> {
   step('Generating the Prisma client (prisma generate)');
   await npxPrisma(['generate']);
   step('Applying migrations (prisma migrate deploy; it lingers ~10 s after finishing, a known Prisma quirk)');
-  await npxPrisma(['migrate', 'deploy']);
+  await npxPrisma(['migrate', 'deploy'], { stopWhenDone: !config.database.url });
   step('Seeding the demo catalog if the database is empty');
   await seedIfEmpty(config);
 
