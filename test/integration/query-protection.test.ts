@@ -1,0 +1,75 @@
+/**
+ * Abusive operations are refused before execution, with a stable code, no
+ * resolver run and no SQL; the server stays up.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFixture } from '../helpers/fixture.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+
+let db: TestDatabase;
+let t: TestApp;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await startTestApp({ databaseUrl: db.url });
+  await loadFixture(t.app.prisma);
+});
+
+afterAll(async () => {
+  await t.close();
+  await db.drop();
+});
+
+const ABUSE: Record<string, { body: unknown; code: string }> = {
+  'depth 20': {
+    body: { query: `{ product(id: "1") { ${'category { products(first: 1) { edges { node { '.repeat(5)} id ${'} } } } '.repeat(5)} } }` },
+    code: 'QUERY_TOO_COMPLEX',
+  },
+  '100 aliases': { body: { query: `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: product(id: "1") { id }`).join(' ')} }` }, code: 'QUERY_TOO_COMPLEX' },
+  'first: 100000': { body: { query: '{ products(first: 100000) { edges { node { reviews(first: 100) { id } } } } }' }, code: 'QUERY_TOO_COMPLEX' },
+  'first: 100000 in a variable': {
+    body: { query: 'query($n: Int) { products(first: $n) { edges { node { id } } } }', variables: { n: 100000 } },
+    code: 'QUERY_TOO_COMPLEX',
+  },
+  'a 1 MB document': { body: { query: `{ ${'product(id: "1") { id } '.repeat(45_000)} }` }, code: 'QUERY_TOO_COMPLEX' },
+  'too many tokens': { body: { query: `{ product(id: "1") { ${'id '.repeat(6000)} } }` }, code: 'GRAPHQL_PARSE_FAILED' },
+  'cyclic fragments': {
+    body: { query: '{ product(id: "1") { ...A } } fragment A on Product { category { products { edges { node { ...B } } } } } fragment B on Product { ...A }' },
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
+};
+
+describe('query protection', () => {
+  for (const [name, { body, code }] of Object.entries(ABUSE)) {
+    it(`${name}: refused with ${code}, running no SQL`, async () => {
+      const before = Number((await t.app.metrics.dbStatements.get()).values[0]?.value ?? 0);
+      const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const json = (await res.json()) as { errors?: Array<{ extensions?: { code?: string } }>; data?: unknown };
+      expect(json.errors?.[0]?.extensions?.code).toBe(code);
+      expect(json.data ?? null).toBeNull();
+      const after = Number((await t.app.metrics.dbStatements.get()).values[0]?.value ?? 0);
+      expect(after - before).toBe(0);
+    });
+  }
+
+  it('a batch of 100 operations is refused (batching is off)', async () => {
+    const batch = Array.from({ length: 100 }, () => ({ query: '{ product(id: "1") { id } }' }));
+    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/batch/i);
+  });
+
+  it('a GET mutation and a simple cross-site POST are refused (CSRF prevention)', async () => {
+    const get = await fetch(`${t.url}?query=${encodeURIComponent('mutation { login(email: "a", password: "b") { token } }')}`, { headers: { 'apollo-require-preflight': '1' } });
+    expect(get.status).toBe(405);
+    const simple = await fetch(`${t.url}?query=${encodeURIComponent('{ product(id: "1") { id } }')}`);
+    expect(simple.status).toBe(400);
+  });
+
+  it('a normal nested catalog query passes, and the server is still up', async () => {
+    const res = await t.query('{ products(first: 50) { edges { node { name category { name } reviews(first: 5) { rating author { name } } } } } }');
+    expect(res.body.errors).toBeUndefined();
+    expect((await fetch(t.url.replace('/graphql', '/healthz'))).status).toBe(200);
+  });
+});
