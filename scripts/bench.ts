@@ -10,7 +10,8 @@
  * (default 32), --products N (catalog size if the database is empty, default 1000).
  * --checker instead runs the consistency checker (test/consistency) over two
  * API processes for --seconds and prints its report: operations, stale reads,
- * and the cross-instance L1 lag distribution.
+ * and the cross-instance L1 lag distribution. --abuse times the refusal of
+ * each abusive request in test/protection/abuse-cases.ts (goal: < 50 ms).
  * DATABASE_URL defaults to a `catalog_bench` database on 127.0.0.1.
  *
  * Rate limits are off here (all load comes from one IP); the cache is measured alone.
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     products: { type: 'string', default: '1000' },
     checker: { type: 'boolean', default: false },
+    abuse: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -158,8 +160,35 @@ async function checker(): Promise<void> {
   );
 }
 
+async function abuse(): Promise<void> {
+  const { ABUSE } = await import('../test/protection/abuse-cases.js');
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_PREFIX: `abuse${Date.now()}` });
+  const app = await createApp(config);
+  const server = createHttpServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  console.log('\nabusive requests: refusal latency over 50 tries each (goal: < 50 ms)');
+  for (const [name, { body, code }] of Object.entries(ABUSE)) {
+    const text = JSON.stringify(body);
+    const times: number[] = [];
+    let wrong = 0;
+    for (let i = 0; i < 50; i++) {
+      const t0 = process.hrtime.bigint();
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+      const json = (await res.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (json.errors?.[0]?.extensions?.code !== code) wrong++;
+    }
+    times.sort((a, b) => a - b);
+    console.log(`  ${name.padEnd(28)} ${code.padEnd(26)} p50 ${times[25]!.toFixed(2)} ms  max ${times[49]!.toFixed(2)} ms${wrong ? `  (${wrong} wrong codes)` : ''}`);
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await app.close();
+}
+
 async function main(): Promise<void> {
   await ensureDatabase();
+  if (values.abuse) return abuse();
   if (values.checker) {
     const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_MODE: 'off' });
     const app = await createApp(config);
