@@ -3,17 +3,27 @@
  * by the real `prisma migrate deploy`. Test files clone it (test-db.ts).
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { databaseUrl, PG_ADMIN_URL, TEMPLATE_DB } from './helpers/env.js';
+import { databaseUrl, PG_ADMIN_URL } from './helpers/env.js';
 
-export default async function setup(): Promise<void> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
-  await admin.end();
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const template = `catalog_test_template_${randomBytes(4).toString('hex')}`;
+  process.env.CATALOG_TEST_TEMPLATE = template;
+  await admin(`CREATE DATABASE ${template}`);
   execFileSync('npx', ['prisma', 'migrate', 'deploy'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl(TEMPLATE_DB) },
+    env: { ...process.env, DATABASE_URL: databaseUrl(template) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  return () => admin(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
 }

@@ -11,8 +11,8 @@
  * allowed lag, and their distribution is reported.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { freePort } from '../helpers/free-port.js';
 
 export interface CheckerOptions {
   databaseUrl: string;
@@ -49,16 +49,6 @@ interface Ack {
   version: number;
   at: number;
   instance: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function startInstance(options: CheckerOptions): Promise<{ url: string; process: ChildProcess }> {

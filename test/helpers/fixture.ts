@@ -5,7 +5,9 @@
  * customer whose passwords are known.
  */
 import bcrypt from 'bcryptjs';
+import { openDatabase } from '../../src/db/database.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import { createTestDatabase, type TestDatabase } from './test-db.js';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
 export const CUSTOMER = { email: 'customer@test.local', password: 'customer-password-1' };
@@ -44,4 +46,16 @@ export async function loadFixture(prisma: PrismaClient, size = { categories: 5, 
       updatedAt: now,
     })),
   });
+}
+
+/** A fresh test database holding the fixture, written before any API starts. */
+export async function createFixtureDatabase(): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  const handle = await openDatabase({ url: db.url, pgliteDir: '', poolSize: 2, onStatement: () => undefined });
+  try {
+    await loadFixture(handle.prisma);
+  } finally {
+    await handle.close();
+  }
+  return db;
 }

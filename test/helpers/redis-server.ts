@@ -4,8 +4,8 @@
  * the shared server.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.js';
 
 export interface RedisServer {
   url: string;
@@ -15,16 +15,6 @@ export interface RedisServer {
   /** SIGSTOP: the server stops answering but keeps its connections. */
   pause(): void;
   resume(): void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startRedisServer(): Promise<RedisServer> {

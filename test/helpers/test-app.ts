@@ -30,6 +30,8 @@ export async function startTestApp(options: {
   prefix?: string;
   /** Wait until Redis is connected (default true; false for tests where Redis is down). */
   waitForRedis?: boolean;
+  /** The app's clock (cache TTLs, rate-limit windows). */
+  now?: () => number;
 }): Promise<TestApp> {
   const prefix = options.prefix ?? `t${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -41,7 +43,7 @@ export async function startTestApp(options: {
     DATABASE_POOL_SIZE: '4',
     ...options.env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, { now: options.now });
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

@@ -3,9 +3,9 @@
  * afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, CUSTOMER, loadFixture } from '../helpers/fixture.js';
+import { ADMIN, CUSTOMER, createFixtureDatabase } from '../helpers/fixture.js';
 import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { createTestDatabase, sql, type TestDatabase } from '../helpers/test-db.js';
+import { sql, type TestDatabase } from '../helpers/test-db.js';
 
 let db: TestDatabase;
 let t: TestApp;
@@ -19,9 +19,8 @@ async function snapshot(): Promise<string> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await createFixtureDatabase();
   t = await startTestApp({ databaseUrl: db.url });
-  await loadFixture(t.app.prisma);
   customer = await signIn(t, CUSTOMER.email, CUSTOMER.password);
 });
 

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogCache } from '../../src/cache/catalog-cache.js';
 import type { CachePolicy } from '../../src/cache/policy.js';
 import { createRedisClient, RedisGate } from '../../src/redis/redis-client.js';
-import { ADMIN, loadFixture } from '../helpers/fixture.js';
+import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { createTestDatabase, sql, type TestDatabase } from '../helpers/test-db.js';
+import { sql, type TestDatabase } from '../helpers/test-db.js';
 import { REDIS_URL } from '../helpers/env.js';
 
 let db: TestDatabase;
@@ -17,9 +17,8 @@ let t: TestApp;
 let admin: Record<string, string>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await createFixtureDatabase();
   t = await startTestApp({ databaseUrl: db.url });
-  await loadFixture(t.app.prisma);
   admin = await signIn(t, ADMIN.email, ADMIN.password);
 });
 

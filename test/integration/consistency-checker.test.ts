@@ -6,17 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecker } from '../consistency/checker.js';
 import { REDIS_URL } from '../helpers/env.js';
-import { ADMIN, loadFixture } from '../helpers/fixture.js';
-import { startTestApp } from '../helpers/test-app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
+import type { TestDatabase } from '../helpers/test-db.js';
 
 let db: TestDatabase;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const seeder = await startTestApp({ databaseUrl: db.url, env: { CACHE_MODE: 'off' } });
-  await loadFixture(seeder.app.prisma);
-  await seeder.close();
+  db = await createFixtureDatabase();
 });
 
 afterAll(async () => {

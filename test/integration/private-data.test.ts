@@ -4,18 +4,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { ADMIN, CUSTOMER, loadFixture } from '../helpers/fixture.js';
+import { ADMIN, CUSTOMER, createFixtureDatabase } from '../helpers/fixture.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { createTestDatabase, sql, type TestDatabase } from '../helpers/test-db.js';
+import { sql, type TestDatabase } from '../helpers/test-db.js';
 
 let db: TestDatabase;
 let t: TestApp;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await createFixtureDatabase();
   t = await startTestApp({ databaseUrl: db.url });
-  await loadFixture(t.app.prisma);
 });
 
 afterAll(async () => {

@@ -4,17 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ABUSE } from '../protection/abuse-cases.js';
-import { loadFixture } from '../helpers/fixture.js';
+import { createFixtureDatabase } from '../helpers/fixture.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import type { TestDatabase } from '../helpers/test-db.js';
 
 let db: TestDatabase;
 let t: TestApp;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await createFixtureDatabase();
   t = await startTestApp({ databaseUrl: db.url });
-  await loadFixture(t.app.prisma);
 });
 
 afterAll(async () => {

@@ -14,19 +14,16 @@ import { RateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import type { RateLimitRule } from '../../src/ratelimit/rule.js';
 import { createRedisClient, RedisGate } from '../../src/redis/redis-client.js';
 import { REDIS_URL } from '../helpers/env.js';
-import { loadFixture } from '../helpers/fixture.js';
+import { createFixtureDatabase } from '../helpers/fixture.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { startTestApp, type GraphQLResponse, type TestApp } from '../helpers/test-app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import type { TestDatabase } from '../helpers/test-db.js';
 
 let db: TestDatabase;
 const apps: TestApp[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const seeder = await startTestApp({ databaseUrl: db.url, env: { CACHE_MODE: 'off' } });
-  await loadFixture(seeder.app.prisma);
-  await seeder.close();
+  db = await createFixtureDatabase();
 });
 
 afterAll(async () => {
@@ -37,7 +34,8 @@ afterAll(async () => {
 async function app(prefix?: string): Promise<TestApp> {
   // bcrypt runs on the event loop; under 20 concurrent logins its stalls would
   // count against a tight Redis timeout and move checks to the local fallback.
-  const a = await startTestApp({ databaseUrl: db.url, prefix, env: { REDIS_COMMAND_TIMEOUT_MS: '3000' } });
+  // A clock fixed mid-window, so a test never straddles a window edge.
+  const a = await startTestApp({ databaseUrl: db.url, prefix, env: { REDIS_COMMAND_TIMEOUT_MS: '3000' }, now: () => 1_800_000_150_000 });
   apps.push(a);
   return a;
 }

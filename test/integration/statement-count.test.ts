@@ -4,11 +4,11 @@
  * warm cache it runs no SQL and at most one Redis command per DataLoader batch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFixture } from '../helpers/fixture.js';
+import { createFixtureDatabase } from '../helpers/fixture.js';
 import { startWireCounter, type WireCounter } from '../helpers/pg-wire-counter.js';
 import { commandCount, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import type { TestDatabase } from '../helpers/test-db.js';
 
 const NESTED = `query($n: Int) { products(first: $n) { edges { node { category { name } reviews(first: 5) { rating author { name } } } } } }`;
 
@@ -25,12 +25,9 @@ let redis: RedisServer;
 const apps: TestApp[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await createFixtureDatabase();
   wire = await startWireCounter(db.url);
   redis = await startRedisServer();
-  const seeder = await startTestApp({ databaseUrl: db.url, env: { CACHE_MODE: 'off' } });
-  await loadFixture(seeder.app.prisma);
-  await seeder.close();
 });
 
 afterAll(async () => {
