@@ -28,7 +28,10 @@ describe('query protection', () => {
       const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const json = (await res.json()) as { errors?: Array<{ extensions?: { code?: string } }>; data?: unknown };
       expect(json.errors?.[0]?.extensions?.code).toBe(code);
-      expect(json.data ?? null).toBeNull();
+      // Refused before execution (no data at all), or, for hostile ids, by the
+      // argument check before any loader runs.
+      if (code === 'BAD_USER_INPUT') expect(json.data).toEqual({ product: null });
+      else expect(json.data ?? null).toBeNull();
       const after = Number((await t.app.metrics.dbStatements.get()).values[0]?.value ?? 0);
       expect(after - before).toBe(0);
     });

@@ -19,4 +19,11 @@ export const ABUSE: Record<string, { body: unknown; code: string }> = {
     body: { query: '{ product(id: "1") { ...A } } fragment A on Product { category { products { edges { node { ...B } } } } } fragment B on Product { ...A }' },
     code: 'GRAPHQL_VALIDATION_FAILED',
   },
+  'hostile id 1:*': { body: { query: '{ product(id: "1:*") { id } }' }, code: 'BAD_USER_INPUT' },
+  'hostile id with CR LF and a Redis command': {
+    body: { query: 'query($id: ID!) { product(id: $id) { id } }', variables: { id: '1\r\nFLUSHALL\r\n' } },
+    code: 'BAD_USER_INPUT',
+  },
+  'hostile 10 KB id': { body: { query: 'query($id: ID!) { product(id: $id) { id } }', variables: { id: '9'.repeat(10_000) } }, code: 'BAD_USER_INPUT' },
+  'hostile id __proto__': { body: { query: '{ product(id: "__proto__") { id } }' }, code: 'BAD_USER_INPUT' },
 };
