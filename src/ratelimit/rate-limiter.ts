@@ -1,97 +1,101 @@
 /**
- * Checks rate-limit rules: one atomic Lua round trip in Redis per check,
- * shared by every instance. When Redis cannot be reached, the rule's
- * fallback applies: LOCAL enforces the same algorithm in process (per
- * instance, bounded memory), CLOSED refuses every call for one window.
- * Fallbacks are reported through `onFallback` (logs and metrics).
+ * Checks rate-limit rules: one atomic Lua round trip to Redis per check,
+ * shared by every instance. When Redis cannot be reached (disconnected,
+ * breaker open, command failed or timed out) the rule's fallback applies:
+ * LOCAL decides in process with the same algorithm (per instance, bounded
+ * memory); CLOSED refuses for one window. Every fallback decision is reported
+ * through `onFallback` and, given a registry, a prom-client counter.
  */
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { LRUCache } from 'lru-cache';
+import { Counter, type Registry } from 'prom-client';
 import { countStat } from '../observability/request-stats.js';
 import type { RedisGate } from '../redis/redis-client.js';
-import { fixedWindow, slidingWindow, tokenBucket, type Decision } from './algorithms.js';
-import type { RateLimitResult, RateLimitRule } from './rule.js';
-import { FIXED_WINDOW, SLIDING_WINDOW, TOKEN_BUCKET } from './scripts.js';
-
-interface ScriptedRedis extends Redis {
-  rlFixed(key: string, ...args: number[]): Promise<[number, number, number]>;
-  rlSliding(key: string, ...args: number[]): Promise<[number, number, number]>;
-  rlBucket(key: string, ...args: number[]): Promise<[number, number, number]>;
-}
+import { luaFor } from './algorithms.js';
+import { rateLimitKey } from './keys.js';
+import { LocalLimiter } from './local-limiter.js';
+import { RedisScript } from './redis-script.js';
+import type { FallbackMode, RateLimitAlgorithm, RateLimitConsumer, RateLimitResult, RateLimitRule } from './rule.js';
 
 export interface RateLimiterOptions {
-  gate: RedisGate;
+  /** Redis behind its breaker; `run` resolves to undefined when Redis is unavailable or the call failed. */
+  gate: Pick<RedisGate, 'run'>;
+  /** Namespace of every key, e.g. the cache prefix. */
   prefix: string;
+  /** The clock (ms); also sent to the scripts, so tests can drive Redis time. */
   now?: () => number;
-  /** Bound on in-process fallback state (distinct keys). */
+  /** Bound on the LOCAL fallback's distinct counters (default 100,000). */
   localMaxKeys?: number;
-  onFallback?: (rule: RateLimitRule, mode: 'local' | 'closed') => void;
+  /** Called on every decision made without Redis (to log, or count). */
+  onFallback?: (rule: RateLimitRule, mode: FallbackMode) => void;
+  /** Where to register `rate_limit_fallbacks_total{field,mode}`; an existing counter of that name is reused. */
+  registry?: Registry;
 }
 
-export class RateLimiter {
-  private readonly redis: ScriptedRedis;
-  private readonly now: () => number;
-  private readonly local: LRUCache<string, object>;
+const FALLBACK_METRIC = 'rate_limit_fallbacks_total';
 
-  constructor(private readonly options: RateLimiterOptions) {
-    const client = options.gate.client as ScriptedRedis;
-    if (!client.rlFixed) {
-      client.defineCommand('rlFixed', { numberOfKeys: 1, lua: FIXED_WINDOW });
-      client.defineCommand('rlSliding', { numberOfKeys: 1, lua: SLIDING_WINDOW });
-      client.defineCommand('rlBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET });
-    }
-    this.redis = client;
+export class RateLimiter implements RateLimitConsumer {
+  private readonly gate: Pick<RedisGate, 'run'>;
+  private readonly prefix: string;
+  private readonly now: () => number;
+  private readonly local: LocalLimiter;
+  private readonly onFallback: ((rule: RateLimitRule, mode: FallbackMode) => void) | undefined;
+  private readonly fallbacks: Counter<'field' | 'mode'> | undefined;
+  private readonly scripts = new Map<RateLimitAlgorithm, RedisScript>();
+
+  constructor(options: RateLimiterOptions) {
+    if (!options.prefix) throw new Error('RateLimiter: prefix must be a non-empty string');
+    this.gate = options.gate;
+    this.prefix = options.prefix;
     this.now = options.now ?? Date.now;
-    this.local = new LRUCache({ max: options.localMaxKeys ?? 100_000 });
+    this.local = new LocalLimiter(options.localMaxKeys ?? 100_000);
+    this.onFallback = options.onFallback;
+    this.fallbacks = options.registry && fallbackCounter(options.registry);
+  }
+
+  /** The Redis key of `rule`'s counter for these key parts. */
+  key(rule: RateLimitRule, keyParts: readonly string[]): string {
+    return rateLimitKey(this.prefix, rule, keyParts);
   }
 
   /**
-   * The Redis key for a rule and the caller's key parts. Every part is
-   * hashed, so no user input reaches a key as it was sent; the braces keep
-   * the key in one cluster slot.
+   * Counts `cost` calls against `rule` for the caller named by `keyParts`.
+   * Never rejects: Redis failures turn into the rule's fallback.
    */
-  key(rule: RateLimitRule, parts: readonly string[]): string {
-    const digest = createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);
-    return `${this.options.prefix}:rl:{${rule.field}:${rule.index}:${digest}}`;
-  }
-
-  /** Counts one call (or `cost`) against the rule for these key parts. */
-  async consume(rule: RateLimitRule, parts: readonly string[], cost = 1): Promise<RateLimitResult> {
-    const key = this.key(rule, parts);
+  async consume(rule: RateLimitRule, keyParts: readonly string[], cost = 1): Promise<RateLimitResult> {
+    const key = this.key(rule, keyParts);
+    // Whole milliseconds, so the script's arithmetic starts from the same number the fallback would.
     const now = Math.round(this.now());
-    const reply = await this.options.gate.run(
-      () => {
-        switch (rule.algorithm) {
-          case 'FIXED_WINDOW':
-            return this.redis.rlFixed(key, now, rule.windowMs, rule.limit, cost);
-          case 'SLIDING_WINDOW':
-            return this.redis.rlSliding(key, now, rule.windowMs, rule.limit, cost);
-          case 'TOKEN_BUCKET':
-            return this.redis.rlBucket(key, now, rule.windowMs, rule.limit, cost, rule.burst);
-        }
-      },
-      () => countStat('redisRoundTrips'),
-    );
+    const script = this.script(rule.algorithm);
+    const args = rule.algorithm === 'TOKEN_BUCKET' ? [now, rule.windowMs, rule.limit, cost, rule.burst] : [now, rule.windowMs, rule.limit, cost];
+    const roundTrip = () => countStat('redisRoundTrips');
+    const reply = await this.gate.run((client) => script.run(client, [key], args, roundTrip), roundTrip);
     if (reply) return { allowed: reply[0] === 1, remaining: reply[1], msBeforeNext: reply[2], source: 'redis' };
-    if (rule.fallback === 'CLOSED') {
-      this.options.onFallback?.(rule, 'closed');
-      return { allowed: false, remaining: 0, msBeforeNext: rule.windowMs, source: 'closed' };
-    }
-    this.options.onFallback?.(rule, 'local');
-    const decision = this.decideLocally(rule, key, now, cost);
-    return { allowed: decision.allowed, remaining: decision.remaining, msBeforeNext: decision.msBeforeNext, source: 'local' };
+    return this.fallback(rule, key, now, cost);
   }
 
-  private decideLocally(rule: RateLimitRule, key: string, now: number, cost: number): Decision<object> {
-    const state = this.local.get(key) as never;
-    const decision: Decision<object> =
-      rule.algorithm === 'FIXED_WINDOW'
-        ? fixedWindow(state, now, rule.limit, rule.windowMs, cost)
-        : rule.algorithm === 'SLIDING_WINDOW'
-          ? slidingWindow(state, now, rule.limit, rule.windowMs, cost)
-          : tokenBucket(state, now, rule.limit, rule.windowMs, rule.burst, cost);
-    this.local.set(key, decision.state);
-    return decision;
+  private fallback(rule: RateLimitRule, key: string, now: number, cost: number): RateLimitResult {
+    const mode: FallbackMode = rule.fallback === 'CLOSED' ? 'closed' : 'local';
+    this.onFallback?.(rule, mode);
+    this.fallbacks?.inc({ field: rule.field, mode });
+    if (mode === 'closed') return { allowed: false, remaining: 0, msBeforeNext: rule.windowMs, source: 'closed' };
+    const { allowed, remaining, msBeforeNext } = this.local.consume(rule, key, now, cost);
+    return { allowed, remaining, msBeforeNext, source: 'local' };
   }
+
+  private script(algorithm: RateLimitAlgorithm): RedisScript {
+    let script = this.scripts.get(algorithm);
+    if (!script) this.scripts.set(algorithm, (script = new RedisScript(luaFor(algorithm))));
+    return script;
+  }
+}
+
+function fallbackCounter(registry: Registry): Counter<'field' | 'mode'> {
+  const existing = registry.getSingleMetric(FALLBACK_METRIC);
+  if (existing instanceof Counter) return existing as Counter<'field' | 'mode'>;
+  if (existing) throw new Error(`RateLimiter: the registry already has a ${FALLBACK_METRIC} that is not a Counter`);
+  return new Counter({
+    name: FALLBACK_METRIC,
+    help: 'Rate-limit checks decided without Redis, by field and fallback mode',
+    labelNames: ['field', 'mode'],
+    registers: [registry],
+  });
 }

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap } from '@apollo/server';
 import type { GraphQLContext } from '../graphql/context.js';
-import { DEFAULT_LIMITS } from '../graphql/protection/limits.js';
+import { documentSizeError } from '../graphql/protection/document-limits.js';
 import { createLoaders } from '../loaders/index.js';
 import { newRequestStats, runWithStats } from '../observability/request-stats.js';
 import type { App } from './app.js';
@@ -44,9 +44,8 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       }
     }
     const queryText = typeof (body as { query?: unknown } | undefined)?.query === 'string' ? (body as { query: string }).query : (url.searchParams.get('query') ?? '');
-    if (Buffer.byteLength(queryText) > DEFAULT_LIMITS.maxDocumentBytes) {
-      return send(res, 400, 'application/json', JSON.stringify({ errors: [{ message: `Query document exceeds ${DEFAULT_LIMITS.maxDocumentBytes} bytes`, extensions: { code: 'QUERY_TOO_COMPLEX' } }] }));
-    }
+    const tooLarge = documentSizeError(queryText);
+    if (tooLarge) return send(res, 400, 'application/json', JSON.stringify({ errors: [tooLarge.toJSON()] }));
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);

@@ -2,6 +2,7 @@
  * Abusive operations are refused before execution, with a stable code, no
  * resolver run and no SQL; the server stays up.
  */
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ABUSE } from '../protection/abuse-cases.js';
 import { createFixtureDatabase } from '../helpers/fixture.js';
@@ -49,6 +50,12 @@ describe('query protection', () => {
     expect(get.status).toBe(405);
     const simple = await fetch(`${t.url}?query=${encodeURIComponent('{ product(id: "1") { id } }')}`);
     expect(simple.status).toBe(400);
+  });
+
+  it("the playground's full introspection query passes the limits in development", async () => {
+    const res = await t.query(getIntrospectionQuery({ descriptions: true, directiveIsRepeatable: true }));
+    expect(res.body.errors).toBeUndefined();
+    expect(JSON.stringify(res.body.data)).toContain('rateLimit');
   });
 
   it('a normal nested catalog query passes, and the server is still up', async () => {

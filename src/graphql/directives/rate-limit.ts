@@ -1,57 +1,110 @@
 /**
- * `@rateLimit`: read once when the schema is built; wraps each limited
- * field's resolver so every execution (each alias, each operation) is checked
- * before the field resolves. Refusals are RATE_LIMITED errors carrying the
- * seconds until retry.
+ * `@rateLimit`: every (repeatable) use is read and validated once, when the
+ * schema is built; each limited field's resolver is wrapped so that every
+ * execution (each alias, each list item, each operation of a batch) is
+ * checked before the field resolves. A field's rules are checked in order and
+ * the first refusal stops the call; rules checked before it have counted it.
+ * Refusals throw RateLimitedError with the whole seconds until a retry.
  */
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
-import { RateLimitedError } from '../../errors/app-error.js';
-import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
-import type { RateLimitAlgorithm, RateLimitFallback, RateLimitKeyPart, RateLimitRule } from '../../ratelimit/rule.js';
+import { defaultFieldResolver, getNamedType, type GraphQLFieldConfig, type GraphQLSchema, isListType, isNonNullType } from 'graphql';
+import { RateLimitedError, UnreachableCaseError } from '../../errors/app-error.js';
+import type { RateLimitAlgorithm, RateLimitConsumer, RateLimitFallback, RateLimitKeyPart, RateLimitRule } from '../../ratelimit/rule.js';
 
+/** Who is calling, as far as rate limits care. */
 export interface CallerIdentity {
   ip: string;
+  /** null for anonymous callers, who are then keyed by IP wherever a rule says USER. */
   userId: number | null;
 }
 
 export interface RateLimitDirectiveOptions<C> {
-  limiter: RateLimiter;
+  limiter: RateLimitConsumer;
+  /** Reads the caller from the request context (whose type belongs to the server). */
   identify: (context: C) => CallerIdentity;
 }
 
-/** Reads the field's `@rateLimit` rules, validating their arguments. */
-export function readRules(schema: GraphQLSchema, field: GraphQLFieldConfig<unknown, unknown>, coordinate: string): RateLimitRule[] {
-  const declared = getDirective(schema, field, 'rateLimit') ?? [];
-  return declared.map((args, index) => {
-    const fail = (what: string) => {
-      throw new Error(`@rateLimit on ${coordinate}: ${what}`);
-    };
-    const limit = args.limit as number;
-    const window = args.window as number;
-    if (!Number.isInteger(limit) || limit < 1) fail(`limit must be a positive integer, got ${limit}`);
-    if (!Number.isInteger(window) || window < 1 || window > 86_400) fail(`window must be 1..86400 seconds, got ${window}`);
-    const by = args.by as RateLimitKeyPart[];
-    const argument = (args.argument as string | undefined) ?? null;
-    if (by.length === 0) fail('by must name at least one key part');
-    if (by.includes('ARGUMENT') && (!argument || !field.args?.[argument])) fail(`argument must name one of the field's arguments, got ${argument}`);
-    const burst = (args.burst as number | undefined) ?? limit;
-    if (!Number.isInteger(burst) || burst < 1) fail(`burst must be a positive integer, got ${burst}`);
-    return {
-      field: coordinate,
-      index,
-      limit,
-      windowMs: window * 1000,
-      algorithm: args.algorithm as RateLimitAlgorithm,
-      burst,
-      by,
-      argument,
-      fallback: args.fallback as RateLimitFallback,
-    };
+const MAX_WINDOW_SECONDS = 86_400;
+
+/**
+ * Returns `schema` with every `@rateLimit` field wrapped. Throws, naming the
+ * field and the argument, when a directive's arguments make no sense.
+ */
+export function applyRateLimitDirective<C>(schema: GraphQLSchema, options: RateLimitDirectiveOptions<C>): GraphQLSchema {
+  const { limiter, identify } = options;
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const rules = readRateLimitRules(schema, field, `${typeName}.${fieldName}`);
+      if (rules.length === 0) return field;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      return {
+        ...field,
+        resolve: async (source, args: Record<string, unknown>, context: C, info) => {
+          const caller = identify(context);
+          for (const rule of rules) {
+            const result = await limiter.consume(rule, keyParts(rule, caller, args));
+            if (!result.allowed) throw new RateLimitedError(rule.field, Math.max(1, Math.ceil(result.msBeforeNext / 1000)));
+          }
+          return resolve(source, args, context, info);
+        },
+      };
+    },
   });
 }
 
-/** The key parts of one call: what the rule says the counter is keyed by. */
+/** The field's `@rateLimit` rules in declaration order, validated. */
+export function readRateLimitRules(schema: GraphQLSchema, field: GraphQLFieldConfig<unknown, unknown>, coordinate: string): RateLimitRule[] {
+  let declared: Record<string, unknown>[];
+  try {
+    declared = getDirective(schema, field, 'rateLimit') ?? [];
+  } catch (error) {
+    throw new Error(`@rateLimit on ${coordinate}: ${(error as Error).message}`, { cause: error });
+  }
+  return declared.map((args, index) => toRule(args, index, field, coordinate));
+}
+
+function toRule(args: Record<string, unknown>, index: number, field: GraphQLFieldConfig<unknown, unknown>, coordinate: string): RateLimitRule {
+  const fail = (argument: string, problem: string): never => {
+    throw new Error(`@rateLimit on ${coordinate}: argument "${argument}" ${problem}`);
+  };
+  const limit = args.limit as number;
+  const window = args.window as number;
+  const by = args.by as RateLimitKeyPart[];
+  const argument = (args.argument as string | null | undefined) ?? null;
+  const algorithm = args.algorithm as RateLimitAlgorithm;
+  const burst = args.burst as number | null | undefined;
+
+  if (!Number.isInteger(limit) || limit < 1) fail('limit', `must be a positive integer, got ${limit}`);
+  if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW_SECONDS) fail('window', `must be 1..${MAX_WINDOW_SECONDS} seconds, got ${window}`);
+  if (by.length === 0) fail('by', 'must name at least one key part');
+  if (new Set(by).size !== by.length) fail('by', `names a key part twice: [${by.join(', ')}]`);
+  if (by.includes('ARGUMENT')) {
+    if (!argument) fail('argument', 'is required when by includes ARGUMENT');
+    const target = field.args?.[argument!];
+    if (!target) fail('argument', `must name one of the field's arguments (${Object.keys(field.args ?? {}).join(', ') || 'none'}), got "${argument}"`);
+    const type = isNonNullType(target!.type) ? target!.type.ofType : target!.type;
+    const named = getNamedType(type).name;
+    if (isListType(type) || (named !== 'String' && named !== 'ID')) fail('argument', `must name a String or ID argument, but "${argument}" is ${String(target!.type)}`);
+  } else if (argument) {
+    fail('argument', `is set to "${argument}" but by does not include ARGUMENT`);
+  }
+  if (burst != null && algorithm !== 'TOKEN_BUCKET') fail('burst', `only applies to TOKEN_BUCKET, not ${algorithm}`);
+  if (burst != null && (!Number.isInteger(burst) || burst < 1)) fail('burst', `must be a positive integer, got ${burst}`);
+
+  return {
+    field: coordinate,
+    index,
+    limit,
+    windowMs: window * 1000,
+    algorithm,
+    burst: burst ?? limit,
+    by,
+    argument,
+    fallback: args.fallback as RateLimitFallback,
+  };
+}
+
+/** The key parts of one call, each tagged with its kind so a user id never equals an IP. */
 function keyParts(rule: RateLimitRule, caller: CallerIdentity, args: Record<string, unknown>): string[] {
   return rule.by.map((part) => {
     switch (part) {
@@ -60,28 +113,10 @@ function keyParts(rule: RateLimitRule, caller: CallerIdentity, args: Record<stri
       case 'USER':
         return caller.userId === null ? `ip:${caller.ip}` : `user:${caller.userId}`;
       case 'ARGUMENT':
+        // Trimmed and lower-cased so "Bob@x.io " and "bob@x.io" share a counter.
         return `arg:${String(args[rule.argument!] ?? '').trim().toLowerCase()}`;
+      default:
+        throw new UnreachableCaseError(part);
     }
-  });
-}
-
-export function applyRateLimitDirective<C>(schema: GraphQLSchema, options: RateLimitDirectiveOptions<C>): GraphQLSchema {
-  return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
-      const rules = readRules(schema, field, `${typeName}.${fieldName}`);
-      if (rules.length === 0) return field;
-      const resolve = field.resolve ?? defaultFieldResolver;
-      return {
-        ...field,
-        resolve: async (source, args, context: C, info) => {
-          const caller = options.identify(context);
-          for (const rule of rules) {
-            const result = await options.limiter.consume(rule, keyParts(rule, caller, args));
-            if (!result.allowed) throw new RateLimitedError(rule.field, Math.max(1, Math.ceil(result.msBeforeNext / 1000)));
-          }
-          return resolve(source, args, context, info);
-        },
-      };
-    },
   });
 }
