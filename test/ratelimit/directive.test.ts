@@ -71,7 +71,10 @@ describe('every execution counts', () => {
       expect(error.code).toBe('RATE_LIMITED');
       expect(error.message).toContain('Query.aliased');
       expect(error.extensions.retryAfter).toBeGreaterThanOrEqual(1);
-      expect(error.extensions.retryAfter).toBeLessThanOrEqual(60);
+      // A sliding window full at a window's end still counts 5 at the start of
+      // the next, weighted down over time: the next admission can be up to
+      // 1.2 windows away here, never more than two.
+      expect(error.extensions.retryAfter).toBeLessThanOrEqual(120);
       expect(Number.isInteger(error.extensions.retryAfter)).toBe(true);
     }
   });

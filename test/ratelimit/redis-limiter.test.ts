@@ -217,16 +217,16 @@ describe('when Redis is unavailable', () => {
   it('a Redis that stops answering costs at most its command timeout, then the breaker skips it', async () => {
     const server = await startRedisServer();
     try {
-      const l = limiter(await gateTo(server.url, { commandTimeoutMs: 100 }), { prefix: 'paused' });
+      const gate = await gateTo(server.url, { commandTimeoutMs: 100 });
+      const l = limiter(gate, { prefix: 'paused' });
       const r = rule('FIXED_WINDOW', { limit: 3 });
       expect((await l.consume(r, ['ip:1'])).source).toBe('redis');
       server.pause();
-      const started = performance.now();
       const results: string[] = [];
       for (let i = 0; i < 6; i++) results.push((await l.consume(r, ['ip:1'])).source);
       expect(results).toEqual(Array(6).fill('local'));
-      // Three timed-out calls open the breaker; the rest do not wait at all.
-      expect(performance.now() - started).toBeLessThan(1000);
+      // Three timed-out calls open the breaker; the rest do not wait on Redis at all.
+      expect(gate.breaker.state).toBe('open');
     } finally {
       server.resume();
       await server.stop();
