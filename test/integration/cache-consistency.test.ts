@@ -88,6 +88,21 @@ describe('read after write', () => {
     expect(after.body.data!.product.reviews[0]!.body).toBe('Fresh review');
   });
 
+  it('a product created through the API joins its category list and the total at once', async () => {
+    const q = '{ products(first: 100, categoryId: "4") { totalCount edges { node { sku } } } }';
+    const before = await t.query<{ products: { totalCount: number } }>(q);
+    await t.query(q);
+    const created = await t.query(
+      'mutation { createProduct(input: { sku: "API-1", name: "Via API", description: "", priceCents: 5, stock: 1, categoryId: "4" }) { id sku } }',
+      {},
+      admin,
+    );
+    expect(created.body.errors).toBeUndefined();
+    const after = await t.query<{ products: { totalCount: number; edges: Array<{ node: { sku: string } }> } }>(q);
+    expect(after.body.data!.products.totalCount).toBe(before.body.data!.products.totalCount + 1);
+    expect(after.body.data!.products.edges.map((e) => e.node.sku)).toContain('API-1');
+  });
+
   it('a cached "not found" is dropped by the create that makes it found', async () => {
     // nextval takes one id; the create below gets the one after it.
     const next = Number((await sql<{ id: string }>(db.url, `SELECT nextval('"Category_id_seq"') AS id`))[0]!.id) + 1;

@@ -3,7 +3,7 @@
  * caching extension; no resolver touches the cache.
  */
 import { BadInputError, NotFoundError } from '../../errors/app-error.js';
-import type { MutationResolvers } from '../generated/resolvers-types.js';
+import type { MutationResolvers, UpdateProductInput } from '../generated/resolvers-types.js';
 import { parseId, parseIntRange, parseText } from '../args.js';
 import { requireAdmin, requireViewer, write } from './guards.js';
 
@@ -16,33 +16,32 @@ function checkPattern(value: string, argument: string, pattern: RegExp): string 
   return value;
 }
 
+/** Validates the product fields present in a create or update input. */
+function productFields(input: UpdateProductInput) {
+  return {
+    ...(input.sku != null && { sku: checkPattern(input.sku, 'input.sku', SKU) }),
+    ...(input.name != null && { name: parseText(input.name, 'input.name', 1, 200) }),
+    ...(input.description != null && { description: parseText(input.description, 'input.description', 0, 10_000) }),
+    ...(input.priceCents != null && { priceCents: parseIntRange(input.priceCents, 'input.priceCents', 0, MAX_INT) }),
+    ...(input.stock != null && { stock: parseIntRange(input.stock, 'input.stock', 0, MAX_INT) }),
+    ...(input.categoryId != null && { categoryId: parseId(input.categoryId, 'input.categoryId') }),
+  };
+}
+
 export const catalogMutations: Pick<
   MutationResolvers,
   'createProduct' | 'updateProduct' | 'deleteProduct' | 'createCategory' | 'updateCategory' | 'addReview'
 > = {
   createProduct: async (_, { input }, ctx) => {
     requireAdmin(ctx);
-    const data = {
-      sku: checkPattern(input.sku, 'input.sku', SKU),
-      name: parseText(input.name, 'input.name', 1, 200),
-      description: parseText(input.description, 'input.description', 0, 10_000),
-      priceCents: parseIntRange(input.priceCents, 'input.priceCents', 0, MAX_INT),
-      stock: parseIntRange(input.stock, 'input.stock', 0, MAX_INT),
-      categoryId: parseId(input.categoryId, 'input.categoryId'),
-    };
+    // Every field is present: the input type makes them non-null.
+    const data = productFields(input) as Required<ReturnType<typeof productFields>>;
     return write('Product', null, () => ctx.db.product.create({ data }));
   },
   updateProduct: async (_, { id, input }, ctx) => {
     requireAdmin(ctx);
     const productId = parseId(id);
-    const data = {
-      ...(input.sku != null && { sku: checkPattern(input.sku, 'input.sku', SKU) }),
-      ...(input.name != null && { name: parseText(input.name, 'input.name', 1, 200) }),
-      ...(input.description != null && { description: parseText(input.description, 'input.description', 0, 10_000) }),
-      ...(input.priceCents != null && { priceCents: parseIntRange(input.priceCents, 'input.priceCents', 0, MAX_INT) }),
-      ...(input.stock != null && { stock: parseIntRange(input.stock, 'input.stock', 0, MAX_INT) }),
-      ...(input.categoryId != null && { categoryId: parseId(input.categoryId, 'input.categoryId') }),
-    };
+    const data = productFields(input);
     if (Object.keys(data).length === 0) throw new BadInputError('input must change at least one field', { argument: 'input' });
     return write('Product', id, () => ctx.db.product.update({ where: { id: productId }, data }));
   },
