@@ -65,6 +65,21 @@ describe('no stale set', () => {
   });
 });
 
+describe('strict types', () => {
+  it('skip L1, so every read sees L2 and no instance can lag', async () => {
+    const gate = new RedisGate(createRedisClient({ url: REDIS_URL, commandTimeoutMs: 500, name: 'strict' }));
+    for (let i = 0; i < 100 && !gate.available; i++) await new Promise((r) => setTimeout(r, 10));
+    const cache = new CatalogCache({ mode: 'l1+l2', prefix: `strict${Date.now()}`, l1MaxEntries: 100, l1MaxBytes: 1 << 20, gate });
+    const strict = { ...policy, strict: true };
+    const row = { id: 1, version: 1, name: 'x' };
+    await cache.entities.loadMany('Product', strict, [1], async () => [row]);
+    expect(cache.l1.get(cache.keys.entity('Product', 1))).toBeUndefined();
+    await cache.entities.loadMany('Product', policy, [2], async () => [{ ...row, id: 2 }]);
+    expect(cache.l1.get(cache.keys.entity('Product', 2))).toBeDefined();
+    gate.client.disconnect();
+  });
+});
+
 describe('read after write', () => {
   it('an update through the API is visible to the next read, entity and list', async () => {
     const query = '{ product(id: "5") { name version } category(id: "1") { products(first: 100) { edges { node { id } } } } }';
