@@ -120,10 +120,8 @@ export class EntityCache {
     const rt = this.rt;
     const token = randomUUID();
     const leaseMs = 5000;
-    const held: number[] = [];
-    for (const id of ids) {
-      if (await rt.l2.acquireLease(rt.keys.lease(rt.keys.entity(model, id)), token, leaseMs)) held.push(id);
-    }
+    const taken = await Promise.all(ids.map((id) => rt.l2.acquireLease(rt.keys.lease(rt.keys.entity(model, id)), token, leaseMs)));
+    const held = ids.filter((_, i) => taken[i]);
     if (held.length === 0) return;
     try {
       await Promise.all(this.loadOnce(model, policy, held.map((id) => ({ id, key: rt.keys.entity(model, id) })), fetch));

@@ -21,7 +21,7 @@ export function createChangeApplier(options: ChangeApplierOptions) {
   const { cache, policies } = options;
   return async (batch: ChangeBatch): Promise<void> => {
     try {
-      const known = batch.changes.filter((c) => c.row !== undefined && policies.has(c.model));
+      const known = batch.changes.filter((c) => c.row !== undefined);
       const partial = batch.changes.filter((c) => c.row === undefined && policies.has(c.model));
       const { entities, collections } = await cache.applyChanges(
         known.map((c) => ({ model: c.model, id: c.id, version: c.version, row: c.row ? (toCachedShape(c.model, c.row) as never) : null })),

@@ -6,7 +6,7 @@
  * always hold the same shape.
  */
 
-export const PUBLIC_USER_FIELDS = ['id', 'name', 'version', 'createdAt', 'updatedAt'] as const;
+const PUBLIC_USER_FIELDS = ['id', 'name', 'version', 'createdAt', 'updatedAt'] as const;
 
 export interface PublicUser {
   id: number;
@@ -16,17 +16,17 @@ export interface PublicUser {
   updatedAt: Date;
 }
 
-export const publicUserSelect = {
-  id: true,
-  name: true,
-  version: true,
-  createdAt: true,
-  updatedAt: true,
-} as const;
+/** The Prisma `select` that reads exactly the public fields. */
+export const publicUserSelect = Object.fromEntries(PUBLIC_USER_FIELDS.map((f) => [f, true])) as Record<(typeof PUBLIC_USER_FIELDS)[number], true>;
 
 const projections: Record<string, readonly string[] | undefined> = {
   User: PUBLIC_USER_FIELDS,
 };
+
+/** A user row reduced to its public fields. */
+export function toPublicUser(row: PublicUser): PublicUser {
+  return toCachedShape('User', row as unknown as Record<string, unknown>) as unknown as PublicUser;
+}
 
 /** Projects a row to what may be cached for `model`. */
 export function toCachedShape<T extends Record<string, unknown>>(model: string, row: T): Record<string, unknown> {

@@ -27,10 +27,6 @@ export function runWithStats<T>(stats: RequestStats, fn: () => T): T {
   return storage.run(stats, fn);
 }
 
-/** The current request's counters, or undefined outside a request. */
-export function currentStats(): RequestStats | undefined {
-  return storage.getStore();
-}
 
 /** Adds `n` to one counter of the current request, if there is one. */
 export function countStat(name: keyof RequestStats, n = 1): void {

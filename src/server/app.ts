@@ -24,7 +24,7 @@ import { parseChange } from '../db/change-feed.js';
 import { openDatabase } from '../db/database.js';
 import { cacheSync } from '../db/extensions/cache-sync.js';
 import { loadRelationMap } from '../db/relations.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { applyRateLimitDirective } from '../graphql/directives/rate-limit.js';
@@ -120,7 +120,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ? applyRateLimitDirective<GraphQLContext>(base, { limiter, identify: (ctx) => ({ ip: ctx.clientIp, userId: ctx.viewer?.id ?? null }) })
       : base,
   );
-  const relations = await loadRelationMap(prisma, ['User', 'Category', 'Product', 'Review', 'Order', 'OrderItem']);
+  const relations = await loadRelationMap(prisma, Object.values(Prisma.ModelName));
   const bus = new InvalidationBus({
     gate: redis,
     subscriber: createRedisClient({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { type Config, loadConfig } from '../config/config.js';
 import { createApp } from './app.js';
 import { createHttpServer } from './http.js';
-import { playgroundRoute } from './playground-route.js';
+import { createPlaygroundRoute } from './playground/index.js';
 
 export interface RunningServer {
   url: string;
@@ -16,7 +16,7 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const app = await createApp(config);
-  const server = createHttpServer(app, { playground: config.production ? undefined : playgroundRoute('/graphql') });
+  const server = createHttpServer(app, { playground: config.production ? undefined : createPlaygroundRoute('/graphql') });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -4,7 +4,7 @@
 import bcrypt from 'bcryptjs';
 import { AppError, BadInputError, InsufficientStockError, NotFoundError, UnauthenticatedError } from '../../errors/app-error.js';
 import { ErrorCode } from '../../errors/codes.js';
-import { publicUserSelect } from '../../db/cached-shapes.js';
+import { publicUserSelect, toPublicUser } from '../../db/cached-shapes.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { parseId, parseIntRange, parseText } from '../args.js';
 import { requireViewer, write } from './guards.js';
@@ -21,8 +21,7 @@ export const accountMutations: Pick<MutationResolvers, 'login' | 'updateProfile'
     const ok = await bcrypt.compare(password, user?.passwordHash ?? (await unknownUserHash()));
     if (!user || !ok) throw new UnauthenticatedError('Wrong email or password');
     const token = await ctx.tokens.sign({ id: user.id, role: user.role });
-    const { id, name, version, createdAt, updatedAt } = user;
-    return { token, user: { id, name, version, createdAt, updatedAt } };
+    return { token, user: toPublicUser(user) };
   },
   updateProfile: async (_, { input }, ctx) => {
     const viewer = requireViewer(ctx);
