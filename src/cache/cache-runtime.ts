@@ -3,7 +3,7 @@
  * codec, the mode, and the injected clock and randomness.
  */
 import type { Metrics } from '../observability/metrics.js';
-import { countStat } from '../observability/request-stats.js';
+import { countInto, type RequestStats } from '../observability/request-stats.js';
 import type { Codec } from './codec.js';
 import type { CacheKeys } from './keys.js';
 import type { L1Store } from './l1-store.js';
@@ -33,10 +33,17 @@ export function usesL2(runtime: CacheRuntime): boolean {
   return runtime.mode !== 'off';
 }
 
-/** Counts hits and misses of one tier, per request and in the metrics. */
-export function countTiers(runtime: CacheRuntime, tier: 'l1' | 'l2', policy: CachePolicy, hits: number, misses: number): void {
-  countStat(tier === 'l1' ? 'l1Hits' : 'l2Hits', hits);
-  countStat(tier === 'l1' ? 'l1Misses' : 'l2Misses', misses);
-  if (hits) runtime.metrics?.cacheHits.inc({ tier, type: policy.type }, hits);
-  if (misses) runtime.metrics?.cacheMisses.inc({ tier, type: policy.type }, misses);
+/** Counts hits and misses of one tier, for the request (when there is one) and in the metrics. */
+export function countTiers(
+  runtime: CacheRuntime,
+  tier: 'l1' | 'l2',
+  policy: CachePolicy,
+  hits: number,
+  misses: number,
+  stats: RequestStats | undefined,
+): void {
+  countInto(stats, tier === 'l1' ? 'l1Hits' : 'l2Hits', hits);
+  countInto(stats, tier === 'l1' ? 'l1Misses' : 'l2Misses', misses);
+  runtime.metrics?.cacheLookups.add('hit', tier, policy.type, hits);
+  runtime.metrics?.cacheLookups.add('miss', tier, policy.type, misses);
 }

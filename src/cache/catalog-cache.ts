@@ -4,15 +4,18 @@
  * committed change to both tiers.
  */
 import type { Metrics } from '../observability/metrics.js';
+import type { RequestStats } from '../observability/request-stats.js';
 import type { RedisGate } from '../redis/redis-client.js';
 import type { CacheRuntime } from './cache-runtime.js';
 import { type Codec, msgpackCodec } from './codec.js';
-import { CollectionCache } from './collection-cache.js';
+import { CollectionCache, type CollectionRef } from './collection-cache.js';
 import { EntityCache } from './entity-cache.js';
 import { CacheKeys, type CollectionId } from './keys.js';
-import { L1Store } from './l1-store.js';
+import { type L1Entry, L1Store } from './l1-store.js';
 import { L2Store } from './l2-store.js';
 import type { CacheMode, CachePolicy } from './policy.js';
+import type { Dependencies, ReadSet } from './read-set.js';
+import { ResponseStore } from './response-store.js';
 
 export interface CacheOptions {
   mode: CacheMode;
@@ -25,6 +28,8 @@ export interface CacheOptions {
   now?: () => number;
   random?: () => number;
   warn?: (message: string, error?: unknown) => void;
+  /** Bytes for whole responses kept for reuse (l1+l2 mode only); 0 turns reuse off. */
+  responseReuseBytes?: number;
 }
 
 /** One committed row change, as the write path reports it. */
@@ -44,6 +49,9 @@ export class CatalogCache {
   readonly l2: L2Store;
   readonly entities: EntityCache;
   readonly collections: CollectionCache;
+  /** Whole responses for reuse, checked against L1; undefined when reuse is off. */
+  readonly responses: ResponseStore<unknown> | undefined;
+  private readonly metrics: Metrics | undefined;
 
   constructor(options: CacheOptions) {
     const now = options.now ?? Date.now;
@@ -64,6 +72,65 @@ export class CatalogCache {
     };
     this.entities = new EntityCache(runtime);
     this.collections = new CollectionCache(runtime);
+    this.metrics = options.metrics;
+    const reuseBytes = options.responseReuseBytes ?? 0;
+    this.responses = options.mode === 'l1+l2' && reuseBytes > 0 ? new ResponseStore({ maxBytes: reuseBytes }) : undefined;
+  }
+
+  /**
+   * An entity from L1, synchronously, or undefined when L1 does not have it
+   * (the caller then goes through its DataLoader). A hit is counted for the
+   * request and recorded in its read set.
+   */
+  readEntity(model: string, policy: CachePolicy, id: number, stats: RequestStats, reads?: ReadSet): L1Entry | undefined {
+    const entry = this.entities.peek(model, policy, id);
+    if (!entry) return undefined;
+    stats.l1Hits++;
+    this.metrics?.cacheLookups.add('hit', 'l1', policy.type, 1);
+    reads?.entity(this.keys.entity(model, id), entry.version);
+    return entry;
+  }
+
+  /** A view of a collection from L1, synchronously, as `readEntity` does for entities. */
+  readCollection(policy: CachePolicy, ref: CollectionRef, stats: RequestStats, reads?: ReadSet): L1Entry | undefined {
+    const entry = this.collections.peek(policy, ref);
+    if (!entry) return undefined;
+    stats.l1Hits++;
+    this.metrics?.cacheLookups.add('hit', 'l1', policy.type, 1);
+    reads?.collection(this.keys.collectionEntry(ref.collection, ref.params), this.keys.collectionName(ref.collection), entry.version);
+    return entry;
+  }
+
+  /**
+   * Records in `reads` that `value` was served for an entity by a load; the
+   * set is spoiled unless L1 holds exactly that value now.
+   */
+  noteEntity(reads: ReadSet, model: string, policy: CachePolicy | undefined, id: number, value: unknown): void {
+    const entry = policy && this.entities.peek(model, policy, id);
+    if (entry && entry.value === value) reads.entity(this.keys.entity(model, id), entry.version);
+    else reads.spoil(`${model} ${id} was not served from L1`);
+  }
+
+  /** Records in `reads` that `value` was served for a view of a collection, as `noteEntity` does. */
+  noteCollection(reads: ReadSet, policy: CachePolicy | undefined, ref: CollectionRef, value: unknown): void {
+    const entry = policy && this.collections.peek(policy, ref);
+    if (entry && entry.value === value) {
+      reads.collection(this.keys.collectionEntry(ref.collection, ref.params), this.keys.collectionName(ref.collection), entry.version);
+    } else {
+      reads.spoil(`${this.keys.collectionName(ref.collection)} ${ref.params} was not served from L1`);
+    }
+  }
+
+  /** Whether L1 still holds every dependency at the recorded version (and no collection was invalidated since). */
+  isCurrent(deps: Dependencies): boolean {
+    const { keys, versions, collections } = deps;
+    for (let i = 0; i < keys.length; i++) {
+      const entry = this.l1.get(keys[i]!);
+      if (!entry || entry.version !== versions[i]) return false;
+      const collection = collections[i];
+      if (collection !== null && !this.collections.fence.isValid(collection!, versions[i]!)) return false;
+    }
+    return true;
   }
 
   /**
@@ -108,5 +175,6 @@ export class CatalogCache {
   flushLocal(): void {
     this.l1.clear();
     this.collections.fence.invalidateAll();
+    this.responses?.clear();
   }
 }

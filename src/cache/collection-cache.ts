@@ -9,10 +9,12 @@
  * collections' versions together. Members of id lists are loaded through the
  * entity loaders, not stored here.
  */
+import type { RequestStats } from '../observability/request-stats.js';
 import { type CacheRuntime, countTiers, usesL1, usesL2 } from './cache-runtime.js';
 import { CollectionFence } from './collection-fence.js';
 import type { CollectionId } from './keys.js';
 import { decodeRecord, encodeRecord } from './l2-record.js';
+import type { L1Entry } from './l1-store.js';
 import type { CollectionFill } from './l2-store.js';
 import { type CachePolicy, jitter } from './policy.js';
 import { SingleFlight } from './single-flight.js';
@@ -42,7 +44,12 @@ export class CollectionCache {
    * Loads each ref's value (distinct refs); `fetch` runs at most once, for
    * the refs no tier had, and must return one value per ref, in order.
    */
-  async loadMany<V>(policy: CachePolicy, refs: readonly CollectionRef[], fetch: (refs: CollectionRef[]) => Promise<V[]>): Promise<V[]> {
+  async loadMany<V>(
+    policy: CachePolicy,
+    refs: readonly CollectionRef[],
+    fetch: (refs: CollectionRef[]) => Promise<V[]>,
+    stats?: RequestStats,
+  ): Promise<V[]> {
     const rt = this.rt;
     if (!usesL2(rt)) return fetch([...refs]);
     const stamp = this.fence.stamp();
@@ -64,13 +71,13 @@ export class CollectionCache {
         found.set(slot.key, entry.value);
         return false;
       });
-      countTiers(this.rt, 'l1', policy, slots.length - pending.length, pending.length);
+      countTiers(this.rt, 'l1', policy, slots.length - pending.length, pending.length, stats);
     }
 
     let l2Read = false;
     if (pending.length > 0) {
       const versionKeys = [...new Set(pending.map((s) => s.versionKey))];
-      const raw = await rt.l2.mget([...pending.map((s) => s.key), ...versionKeys]);
+      const raw = await rt.l2.mget([...pending.map((s) => s.key), ...versionKeys], stats);
       if (raw) {
         l2Read = true;
         const versions = new Map(versionKeys.map((k, i) => [k, Number(raw[pending.length + i]?.toString() ?? 0) || 0]));
@@ -95,7 +102,7 @@ export class CollectionCache {
             rt.l1.set(slot.key, { version: stamp, value, expiresAt: now + ttl, size: buffer!.length });
           }
         });
-        countTiers(this.rt, 'l2', policy, pending.length - missing.length, missing.length);
+        countTiers(this.rt, 'l2', policy, pending.length - missing.length, missing.length, stats);
         pending = missing;
       }
     }
@@ -106,7 +113,7 @@ export class CollectionCache {
         this.flights.run([...bySlotKey.keys()], async (flightKeys) => {
           const wanted = flightKeys.map((k) => bySlotKey.get(k)!);
           const loaded = await fetch(wanted.map((s) => s.ref));
-          await this.fill(policy, wanted, loaded, stamp, l2Read);
+          await this.fill(policy, wanted, loaded, stamp, l2Read, stats);
           return loaded;
         }),
       );
@@ -115,7 +122,14 @@ export class CollectionCache {
     return slots.map((slot) => found.get(slot.key) as V);
   }
 
-  private async fill(policy: CachePolicy, slots: Slot[], values: unknown[], stamp: number, l2Read: boolean): Promise<void> {
+  private async fill(
+    policy: CachePolicy,
+    slots: Slot[],
+    values: unknown[],
+    stamp: number,
+    l2Read: boolean,
+    stats: RequestStats | undefined,
+  ): Promise<void> {
     const rt = this.rt;
     const now = rt.now();
     const fills: CollectionFill[] = [];
@@ -129,7 +143,19 @@ export class CollectionCache {
         rt.l1.set(slot.key, { version: stamp, value: values[i], expiresAt: now + l1Ttl, size: record.length });
       }
     });
-    await rt.l2.fillCollections(fills);
+    await rt.l2.fillCollections(fills, stats);
+  }
+
+  /**
+   * This instance's live L1 entry for one view of a collection, synchronously,
+   * or undefined (absent, expired, invalidated since it was loaded, or a type
+   * that skips L1). Counts nothing.
+   */
+  peek(policy: CachePolicy, ref: CollectionRef): L1Entry | undefined {
+    const rt = this.rt;
+    if (!usesL1(rt, policy)) return undefined;
+    const entry = rt.l1.get(rt.keys.collectionEntry(ref.collection, ref.params));
+    return entry && this.fence.isValid(rt.keys.collectionName(ref.collection), entry.version) ? entry : undefined;
   }
 
   /**

@@ -7,7 +7,7 @@
  * ever replaces a newer version with an older one (DESIGN.md promise 1).
  */
 import { randomUUID } from 'node:crypto';
-import { runDetached } from '../observability/request-stats.js';
+import type { RequestStats } from '../observability/request-stats.js';
 import { type CacheRuntime, countTiers, usesL1, usesL2 } from './cache-runtime.js';
 import { decodeRecord, encodeRecord, type L2Record } from './l2-record.js';
 import type { L1Entry } from './l1-store.js';
@@ -34,7 +34,13 @@ export class EntityCache {
    * Loads `ids` (distinct) of `model`; returns the row or null per id, in
    * order. `fetch` is called at most once, for the ids no tier had.
    */
-  async loadMany<T extends VersionedRow>(model: string, policy: CachePolicy, ids: readonly number[], fetch: FetchRows<T>): Promise<Array<T | null>> {
+  async loadMany<T extends VersionedRow>(
+    model: string,
+    policy: CachePolicy,
+    ids: readonly number[],
+    fetch: FetchRows<T>,
+    stats?: RequestStats,
+  ): Promise<Array<T | null>> {
     const rt = this.rt;
     if (!usesL2(rt)) return byId(ids, await fetch([...ids]));
 
@@ -49,13 +55,13 @@ export class EntityCache {
         found.set(id, entry.value as T | null);
         return false;
       });
-      countTiers(this.rt, 'l1', policy, ids.length - pending.length, pending.length);
+      countTiers(this.rt, 'l1', policy, ids.length - pending.length, pending.length, stats);
     }
 
-    if (pending.length > 0) pending = await this.readL2(model, policy, pending, found, fetch);
+    if (pending.length > 0) pending = await this.readL2(model, policy, pending, found, fetch, stats);
 
     if (pending.length > 0) {
-      const rows = await Promise.all(this.loadOnce(model, policy, pending, fetch));
+      const rows = await Promise.all(this.loadOnce(model, policy, pending, fetch, stats));
       pending.forEach((p, i) => found.set(p.id, rows[i] as T | null));
     }
     return ids.map((id) => found.get(id) ?? null);
@@ -68,9 +74,10 @@ export class EntityCache {
     pending: Array<{ id: number; key: string }>,
     found: Map<number, T | null>,
     fetch: FetchRows<T>,
+    stats: RequestStats | undefined,
   ): Promise<Array<{ id: number; key: string }>> {
     const rt = this.rt;
-    const raw = await rt.l2.mget(pending.map((p) => p.key));
+    const raw = await rt.l2.mget(pending.map((p) => p.key), stats);
     if (!raw) return pending;
     const now = rt.now();
     const missing: Array<{ id: number; key: string }> = [];
@@ -91,12 +98,13 @@ export class EntityCache {
         rt.l1.set(p.key, { version: record.version, value, expiresAt: now + ttl, size: buffer!.length });
       }
     });
-    countTiers(this.rt, 'l2', policy, pending.length - missing.length, missing.length);
+    countTiers(this.rt, 'l2', policy, pending.length - missing.length, missing.length, stats);
     if (undecodable.length > 0) {
       rt.metrics?.cacheDecodeErrors.inc(undecodable.length);
       void rt.l2.delete(undecodable);
     }
-    if (stale.length > 0) runDetached(() => void this.refreshStale(model, policy, stale, fetch));
+    // In the background, counted against no request.
+    if (stale.length > 0) void this.refreshStale(model, policy, stale, fetch);
     return missing;
   }
 
@@ -142,30 +150,42 @@ export class EntityCache {
     policy: CachePolicy,
     wanted: ReadonlyArray<{ id: number; key: string }>,
     fetch: FetchRows<T>,
+    stats?: RequestStats,
   ): Array<Promise<T | null>> {
     const idByKey = new Map(wanted.map((w) => [w.key, w.id]));
     return this.flights.run([...idByKey.keys()], async (keys) => {
       const ids = keys.map((key) => idByKey.get(key)!);
       const rows = byId(ids, await fetch(ids));
-      await this.fill(model, policy, ids, rows);
+      await this.fill(model, policy, ids, rows, stats);
       return rows;
     }) as Array<Promise<T | null>>;
   }
 
   /** Fills L2 (version-guarded) and L1 with what the database returned for `ids`. */
-  private async fill<T extends VersionedRow>(model: string, policy: CachePolicy, ids: number[], rows: Array<T | null>): Promise<void> {
+  private async fill<T extends VersionedRow>(
+    model: string,
+    policy: CachePolicy,
+    ids: number[],
+    rows: Array<T | null>,
+    stats: RequestStats | undefined,
+  ): Promise<void> {
     const entries = ids.map((id, i) => {
       const row = rows[i] ?? null;
       return { id, version: row ? row.version : ABSENT_VERSION, value: row };
     });
-    await this.store(model, policy, entries);
+    await this.store(model, policy, entries, stats);
   }
 
   /**
    * Writes values through to both tiers, each guarded by version. Used by
    * fills and by the write path (with the version a write produced).
    */
-  async store(model: string, policy: CachePolicy, entries: ReadonlyArray<{ id: number; version: number; value: unknown }>): Promise<void> {
+  async store(
+    model: string,
+    policy: CachePolicy,
+    entries: ReadonlyArray<{ id: number; version: number; value: unknown }>,
+    stats?: RequestStats,
+  ): Promise<void> {
     const rt = this.rt;
     if (!usesL2(rt) || entries.length === 0) return;
     const now = rt.now();
@@ -181,7 +201,7 @@ export class EntityCache {
       const l1Ttl = Math.min(ttl, jitter(value === null ? policy.negativeTtlMs : policy.l1TtlMs, rt.random));
       l1Entries.push({ key, entry: { version, value, expiresAt: now + l1Ttl, size: record.length } });
     }
-    const stored = await rt.l2.fillEntities(fills);
+    const stored = await rt.l2.fillEntities(fills, stats);
     if (!usesL1(rt, policy)) return;
     l1Entries.forEach(({ key, entry }, i) => {
       // L2 kept a newer version: this value is stale, so L1 must not hold it either.
@@ -205,6 +225,15 @@ export class EntityCache {
       return { key, version, record: encodeRecord(version, rt.now(), 'invalidated'), ttlMs: ttl };
     });
     await rt.l2.fillEntities(fills);
+  }
+
+  /**
+   * This instance's live L1 entry for an entity, synchronously, or undefined
+   * (not in L1, expired, or a type that skips L1). Counts nothing: a caller
+   * that falls back to `loadMany` on undefined is counted there.
+   */
+  peek(model: string, policy: CachePolicy, id: number): L1Entry | undefined {
+    return usesL1(this.rt, policy) ? this.rt.l1.get(this.rt.keys.entity(model, id)) : undefined;
   }
 
   /** Drops this instance's L1 copy of an entity if it is older than `version`. */

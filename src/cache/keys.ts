@@ -26,6 +26,8 @@ export interface CollectionId {
 
 export class CacheKeys {
   readonly base: string;
+  /** Models and collection fields already validated: keys are built on every L1 lookup. */
+  private readonly checked = new Set<string>();
 
   constructor(prefix: string) {
     if (!PART.test(prefix)) throw new RangeError(`cache prefix must match ${PART}, got ${JSON.stringify(prefix)}`);
@@ -34,14 +36,19 @@ export class CacheKeys {
 
   /** The L2 key of one entity. */
   entity(model: string, id: number): string {
-    return `${this.base}:e:${checkModel(model)}:${checkId(id)}`;
+    if (!this.checked.has(model)) this.checked.add(checkModel(model));
+    return `${this.base}:e:${model}:${checkId(id)}`;
   }
 
   /** A stable name for a collection, used in keys and in invalidation messages. */
   collectionName(c: CollectionId): string {
-    checkModel(c.model);
+    const scope = `${c.model}:${c.field ?? '*'}`;
+    if (!this.checked.has(scope)) {
+      checkModel(c.model);
+      if (c.field !== null && !/^[a-z][A-Za-z0-9]{0,63}$/.test(c.field)) throw new RangeError(`bad collection field ${JSON.stringify(c.field)}`);
+      this.checked.add(scope);
+    }
     if (c.field === null) return `${c.model}:*`;
-    if (!/^[a-z][A-Za-z0-9]{0,63}$/.test(c.field)) throw new RangeError(`bad collection field ${JSON.stringify(c.field)}`);
     return `${c.model}:${c.field}=${checkId(c.value ?? NaN)}`;
   }
 

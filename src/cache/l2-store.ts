@@ -5,7 +5,7 @@
  * L1 and the database. Nothing here throws on a Redis failure.
  */
 import type { Redis } from 'ioredis';
-import { countStat } from '../observability/request-stats.js';
+import { countInto, type RequestStats } from '../observability/request-stats.js';
 import type { RedisGate } from '../redis/redis-client.js';
 import { BUMP_COLLECTIONS, FILL_COLLECTIONS, FILL_ENTITIES, RELEASE_LEASE } from './l2-scripts.js';
 
@@ -56,15 +56,18 @@ export class L2Store {
     return this.gate.available;
   }
 
-  private trip = () => {
-    countStat('redisRoundTrips');
-    this.onRoundTrip();
-  };
+  /** Counts one round trip, for the request it serves (if any) and in the metrics. */
+  private trip(stats: RequestStats | undefined): () => void {
+    return () => {
+      countInto(stats, 'redisRoundTrips');
+      this.onRoundTrip();
+    };
+  }
 
   /** Reads raw values for `keys` in one MGET; undefined when Redis is unavailable. */
-  async mget(keys: readonly string[]): Promise<Array<Buffer | null> | undefined> {
+  async mget(keys: readonly string[], stats?: RequestStats): Promise<Array<Buffer | null> | undefined> {
     if (keys.length === 0) return [];
-    return this.gate.run((r) => r.mgetBuffer(...keys), this.trip);
+    return this.gate.run((r) => r.mgetBuffer(...keys), this.trip(stats));
   }
 
   /**
@@ -72,20 +75,20 @@ export class L2Store {
    * whether it was stored (false: a newer version is there); undefined when
    * Redis is unavailable.
    */
-  async fillEntities(fills: readonly EntityFill[]): Promise<boolean[] | undefined> {
+  async fillEntities(fills: readonly EntityFill[], stats?: RequestStats): Promise<boolean[] | undefined> {
     if (fills.length === 0) return [];
     const keys = fills.map((f) => f.key);
     const args = fills.flatMap((f) => [f.version, f.record, Math.max(1, Math.round(f.ttlMs))]);
-    const stored = await this.gate.run(() => this.scripted.catalogFillEntities(keys.length, ...keys, ...args), this.trip);
+    const stored = await this.gate.run(() => this.scripted.catalogFillEntities(keys.length, ...keys, ...args), this.trip(stats));
     return stored?.map((flag) => flag === 1);
   }
 
   /** Collection-version-guarded fills in one script call. */
-  async fillCollections(fills: readonly CollectionFill[]): Promise<number | undefined> {
+  async fillCollections(fills: readonly CollectionFill[], stats?: RequestStats): Promise<number | undefined> {
     if (fills.length === 0) return 0;
     const keys = fills.flatMap((f) => [f.versionKey, f.key]);
     const args = fills.flatMap((f) => [String(f.expectedVersion), f.record, Math.max(1, Math.round(f.ttlMs))]);
-    return this.gate.run(() => this.scripted.catalogFillCollections(keys.length, ...keys, ...args), this.trip);
+    return this.gate.run(() => this.scripted.catalogFillCollections(keys.length, ...keys, ...args), this.trip(stats));
   }
 
   /** Increments collection versions; returns the new versions, or undefined if Redis is unavailable. */
@@ -93,24 +96,24 @@ export class L2Store {
     if (versionKeys.length === 0) return [];
     return this.gate.run(
       () => this.scripted.catalogBumpCollections(versionKeys.length, ...versionKeys, COLLECTION_VERSION_TTL_MS),
-      this.trip,
+      this.trip(undefined),
     );
   }
 
   /** Tries to take a lease (SET NX PX); true when this caller holds it. */
   async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean> {
-    const ok = await this.gate.run((r) => r.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'), this.trip);
+    const ok = await this.gate.run((r) => r.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'), this.trip(undefined));
     return ok === 'OK';
   }
 
   /** Releases a lease if this caller still holds it (compare-and-delete). */
   async releaseLease(key: string, token: string): Promise<void> {
-    await this.gate.run(() => this.scripted.catalogReleaseLease(1, key, token), this.trip);
+    await this.gate.run(() => this.scripted.catalogReleaseLease(1, key, token), this.trip(undefined));
   }
 
   /** Deletes keys (e.g. undecodable records). */
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.gate.run((r) => r.unlink(...keys), this.trip);
+    await this.gate.run((r) => r.unlink(...keys), this.trip(undefined));
   }
 }

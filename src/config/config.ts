@@ -28,6 +28,8 @@ const schema = z.object({
   CACHE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits, _ . - only, at most 32').default('catalog'),
   CACHE_L1_MAX_ENTRIES: int(100, 10_000_000).default(50_000),
   CACHE_L1_MAX_BYTES: int(1024 * 1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  /** Bytes of whole responses kept for versioned reuse (l1+l2 mode); 0 turns reuse off. */
+  RESPONSE_REUSE_MAX_BYTES: z.union([z.literal('0').transform(() => 0), int(64 * 1024, 16 * 1024 * 1024 * 1024)]).default(32 * 1024 * 1024),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(24 * 3600),
   /** Turns @rateLimit enforcement off (benchmarks, load tests behind one IP). */
@@ -51,6 +53,8 @@ export interface Config {
     prefix: string;
     l1MaxEntries: number;
     l1MaxBytes: number;
+    /** 0: response reuse off. */
+    responseReuseBytes: number;
   };
   auth: { jwtSecret: string; tokenTtlSeconds: number };
   trustedProxyHops: number;
@@ -92,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       prefix: e.CACHE_PREFIX,
       l1MaxEntries: e.CACHE_L1_MAX_ENTRIES,
       l1MaxBytes: e.CACHE_L1_MAX_BYTES,
+      responseReuseBytes: e.RESPONSE_REUSE_MAX_BYTES,
     },
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET, tokenTtlSeconds: e.JWT_TTL_SECONDS },
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,

@@ -6,16 +6,24 @@ import type { Viewer } from '../auth/tokens.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Config } from '../config/config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Loaders } from '../loaders/index.js';
+import type { ReadSet } from '../cache/read-set.js';
+import type { Loaders, RequestData } from '../loaders/index.js';
 import type { RequestStats } from '../observability/request-stats.js';
+import type { RateLimitLedger } from './directives/rate-limit.js';
 
 export interface GraphQLContext {
   viewer: Viewer | null;
   clientIp: string;
   loaders: Loaders;
+  /** Catalog reads: synchronous from L1 when it has them, else through `loaders`. */
+  data: RequestData;
   /** The database client with the caching extension: every write goes through it. */
   db: PrismaClient;
   tokens: TokenService;
   config: Config;
   stats: RequestStats;
+  /** What this execution read, while its response may still be reused (see graphql/reuse). */
+  reads?: ReadSet;
+  /** The rate-limit checks of this execution, while its response may still be reused. */
+  ledger?: RateLimitLedger;
 }

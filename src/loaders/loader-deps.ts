@@ -6,7 +6,9 @@ import type { CatalogCache } from '../cache/catalog-cache.js';
 import type { CollectionRef } from '../cache/collection-cache.js';
 import type { VersionedRow } from '../cache/entity-cache.js';
 import type { CachePolicy } from '../cache/policy.js';
+import type { ReadSet } from '../cache/read-set.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { RequestStats } from '../observability/request-stats.js';
 
 export interface LoaderDeps {
   prisma: PrismaClient;
@@ -15,31 +17,55 @@ export interface LoaderDeps {
   policies: ReadonlyMap<string, CachePolicy>;
 }
 
-/** Loads entities through the cache when the type has a policy, else straight from the database. */
-export function loadEntities<T extends VersionedRow>(
+/**
+ * What loaders know of the request they serve: its counters, and the read
+ * set that response reuse checks (absent when the response cannot be reused).
+ */
+export interface RequestScope {
+  stats: RequestStats;
+  reads?: ReadSet;
+}
+
+/**
+ * Loads entities through the cache when the type has a policy, else straight
+ * from the database, and records each value served in the request's read set.
+ */
+export async function loadEntities<T extends VersionedRow>(
   deps: LoaderDeps,
+  scope: RequestScope,
   model: string,
   ids: readonly number[],
   fetch: (ids: number[]) => Promise<T[]>,
 ): Promise<Array<T | null>> {
   const policy = deps.policies.get(model);
-  if (policy) return deps.cache.entities.loadMany(model, policy, ids, fetch);
-  return fetch([...ids]).then((rows) => {
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
+  let rows: Array<T | null>;
+  if (policy) {
+    rows = await deps.cache.entities.loadMany(model, policy, ids, fetch, scope.stats);
+  } else {
+    const map = new Map((await fetch([...ids])).map((r) => [r.id, r]));
+    rows = ids.map((id) => map.get(id) ?? null);
+  }
+  const reads = scope.reads;
+  if (reads) ids.forEach((id, i) => deps.cache.noteEntity(reads, model, policy, id, rows[i]));
+  return rows;
 }
 
-/** Loads collection views through the cache under the member type's policy. */
-export function loadCollections<V>(
+/**
+ * Loads collection views through the cache under the member type's policy,
+ * and records each value served in the request's read set.
+ */
+export async function loadCollections<V>(
   deps: LoaderDeps,
+  scope: RequestScope,
   memberType: string,
   refs: readonly CollectionRef[],
   fetch: (refs: CollectionRef[]) => Promise<V[]>,
 ): Promise<V[]> {
   const policy = deps.policies.get(memberType);
-  if (policy) return deps.cache.collections.loadMany(policy, refs, fetch);
-  return fetch([...refs]);
+  const values = policy ? await deps.cache.collections.loadMany(policy, refs, fetch, scope.stats) : await fetch([...refs]);
+  const reads = scope.reads;
+  if (reads) refs.forEach((ref, i) => deps.cache.noteCollection(reads, policy, ref, values[i]));
+  return values;
 }
 
 /** Groups items by a string key, keeping order. */

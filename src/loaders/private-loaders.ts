@@ -5,7 +5,7 @@
  */
 import DataLoader from 'dataloader';
 import type { Order, OrderItem, Role } from '../generated/prisma/client.js';
-import { groupBy, type LoaderDeps } from './loader-deps.js';
+import { groupBy, type LoaderDeps, type RequestScope } from './loader-deps.js';
 import type { ChildKey } from './relation-loaders.js';
 
 export interface UserPrivate {
@@ -14,15 +14,19 @@ export interface UserPrivate {
   role: Role;
 }
 
-export function createPrivateLoaders({ prisma }: LoaderDeps) {
+export function createPrivateLoaders({ prisma }: LoaderDeps, scope: RequestScope) {
+  // Per-viewer data: a response that reads it is never reused.
+  const privateRead = () => scope.reads?.spoil('per-viewer data was read');
   return {
     userPrivate: new DataLoader<number, UserPrivate | null>(async (ids) => {
+      privateRead();
       const rows = await prisma.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, email: true, role: true } });
       const map = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => map.get(id) ?? null);
     }),
     ordersByUser: new DataLoader<ChildKey, Order[], string>(
       async (keys) => {
+        privateRead();
         const out = new Map<string, Order[]>();
         for (const [first, group] of groupBy(keys, (k) => String(k.first))) {
           const users = group.map((k) => k.parentId);
@@ -38,6 +42,7 @@ export function createPrivateLoaders({ prisma }: LoaderDeps) {
       { cacheKeyFn: (k) => `${k.parentId}:${k.first}` },
     ),
     orderItems: new DataLoader<number, OrderItem[]>(async (orderIds) => {
+      privateRead();
       const rows = await prisma.orderItem.findMany({ where: { orderId: { in: [...orderIds] } }, orderBy: { id: 'asc' } });
       const byOrder = groupBy(rows, (r) => String(r.orderId));
       return orderIds.map((id) => byOrder.get(String(id)) ?? []);

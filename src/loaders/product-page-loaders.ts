@@ -6,7 +6,7 @@
 import DataLoader from 'dataloader';
 import type { CollectionRef } from '../cache/collection-cache.js';
 import type { CollectionId } from '../cache/keys.js';
-import { groupBy, type LoaderDeps, loadCollections } from './loader-deps.js';
+import { groupBy, type LoaderDeps, loadCollections, type RequestScope } from './loader-deps.js';
 import type { ProductPage, ProductPageKey } from './pages.js';
 
 const scopeOf = (categoryId: number | null): CollectionId =>
@@ -14,7 +14,20 @@ const scopeOf = (categoryId: number | null): CollectionId =>
 
 const pageParams = (k: ProductPageKey) => `page.first=${k.first}.after=${k.afterId}`;
 
-export function createProductPageLoaders(deps: LoaderDeps) {
+/** The cached collection behind a product page. */
+export function productPageRef(k: ProductPageKey): CollectionRef {
+  return { collection: scopeOf(k.categoryId), params: pageParams(k) };
+}
+
+/** The cached collection behind a product count (0: all products). */
+export function productCountRef(categoryId: number): CollectionRef {
+  return { collection: scopeOf(categoryId || null), params: 'count' };
+}
+
+/** The cached collection behind the list of all categories. */
+export const ALL_CATEGORIES_REF: CollectionRef = { collection: { model: 'Category', field: null, value: null }, params: 'all' };
+
+export function createProductPageLoaders(deps: LoaderDeps, scope: RequestScope) {
   const fetchPages = async (keys: ProductPageKey[]): Promise<ProductPage[]> => {
     const results = new Map<string, ProductPage>();
     // One statement per distinct (first, after): all categories at once.
@@ -51,15 +64,16 @@ export function createProductPageLoaders(deps: LoaderDeps) {
       (keys) =>
         loadCollections<ProductPage>(
           deps,
+          scope,
           'Product',
-          keys.map((k) => ({ collection: scopeOf(k.categoryId), params: pageParams(k) })),
+          keys.map(productPageRef),
           (refs: CollectionRef[]) => fetchPages(refs.map((r) => keyFromRef(r, keys))),
         ),
       { cacheKeyFn: (k) => `${k.categoryId}|${pageParams(k)}` },
     ),
     /** Ids of all categories, by slug. */
     allCategoryIds: new DataLoader<'all', number[]>((keys) =>
-      loadCollections<number[]>(deps, 'Category', [{ collection: { model: 'Category', field: null, value: null }, params: 'all' }], async () => {
+      loadCollections<number[]>(deps, scope, 'Category', [ALL_CATEGORIES_REF], async () => {
         const rows = await deps.prisma.category.findMany({ orderBy: { slug: 'asc' }, select: { id: true } });
         return [rows.map((r) => r.id)];
       }).then(([ids]) => keys.map(() => ids!)),
@@ -68,8 +82,9 @@ export function createProductPageLoaders(deps: LoaderDeps) {
     productCount: new DataLoader<number, number>((scopes) =>
         loadCollections<number>(
           deps,
+          scope,
           'Product',
-          scopes.map((c) => ({ collection: scopeOf(c || null), params: 'count' })),
+          scopes.map(productCountRef),
           async (refs) => {
             const wanted = refs.map((r) => r.collection.value);
             const categories = wanted.filter((c): c is number => c !== null);

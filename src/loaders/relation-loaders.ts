@@ -8,7 +8,7 @@
 import DataLoader from 'dataloader';
 import type { CollectionRef } from '../cache/collection-cache.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { groupBy, type LoaderDeps, loadCollections } from './loader-deps.js';
+import { groupBy, type LoaderDeps, loadCollections, type RequestScope } from './loader-deps.js';
 
 export interface ChildKey {
   parentId: number;
@@ -21,6 +21,16 @@ export interface RatingStats {
 }
 
 const childKey = (k: ChildKey) => `${k.parentId}:${k.first}`;
+
+/** The cached collection behind the newest `first` reviews of a product or an author. */
+export function reviewsRef(parentColumn: 'productId' | 'authorId', k: ChildKey): CollectionRef {
+  return { collection: { model: 'Review', field: parentColumn, value: k.parentId }, params: `first=${k.first}` };
+}
+
+/** The cached collection behind a product's rating stats. */
+export function ratingStatsRef(productId: number): CollectionRef {
+  return { collection: { model: 'Review', field: 'productId', value: productId }, params: 'stats' };
+}
 
 /** One window query: the newest `first` review ids per parent, for every parent in the batch. */
 function reviewIdsPerParent(deps: LoaderDeps, parentColumn: 'productId' | 'authorId') {
@@ -46,15 +56,16 @@ function reviewIdsPerParent(deps: LoaderDeps, parentColumn: 'productId' | 'autho
   };
 }
 
-export function createRelationLoaders(deps: LoaderDeps) {
+export function createRelationLoaders(deps: LoaderDeps, scope: RequestScope) {
   const childLoader = (parentColumn: 'productId' | 'authorId') => {
     const fetch = reviewIdsPerParent(deps, parentColumn);
     return new DataLoader<ChildKey, number[], string>(
       (keys) =>
         loadCollections(
           deps,
+          scope,
           'Review',
-          keys.map((k) => ({ collection: { model: 'Review', field: parentColumn, value: k.parentId }, params: `first=${k.first}` })),
+          keys.map((k) => reviewsRef(parentColumn, k)),
           fetch,
         ),
       { cacheKeyFn: childKey },
@@ -70,8 +81,9 @@ export function createRelationLoaders(deps: LoaderDeps) {
     ratingStats: new DataLoader<number, RatingStats>((productIds) =>
       loadCollections<RatingStats>(
         deps,
+        scope,
         'Review',
-        productIds.map((id) => ({ collection: { model: 'Review', field: 'productId', value: id }, params: 'stats' })),
+        productIds.map(ratingStatsRef),
         async (refs) => {
           const ids = refs.map((r) => r.collection.value!);
           const groups = await deps.prisma.review.groupBy({

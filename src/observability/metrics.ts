@@ -6,11 +6,37 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type CacheTier = 'l1' | 'l2';
 
+/**
+ * Cache hits and misses counted as plain numbers on the hot path (a labelled
+ * prom-client `inc` costs more than the L1 lookup it counts) and copied into
+ * the Prometheus counters when they are scraped.
+ */
+export class LookupTally {
+  /** Per type: [l1 hits, l2 hits, l1 misses, l2 misses]. */
+  private readonly byType = new Map<string, number[]>();
+
+  add(result: 'hit' | 'miss', tier: CacheTier, type: string, n: number): void {
+    if (n === 0) return;
+    let counts = this.byType.get(type);
+    if (!counts) this.byType.set(type, (counts = [0, 0, 0, 0]));
+    counts[(result === 'hit' ? 0 : 2) + (tier === 'l1' ? 0 : 1)]! += n;
+  }
+
+  /** Totals so far, one row per (tier, type). */
+  rows(result: 'hit' | 'miss'): Array<{ tier: CacheTier; type: string; value: number }> {
+    const base = result === 'hit' ? 0 : 2;
+    return [...this.byType].flatMap(([type, counts]) => [
+      { tier: 'l1' as const, type, value: counts[base]! },
+      { tier: 'l2' as const, type, value: counts[base + 1]! },
+    ]);
+  }
+}
+
 export interface Metrics {
   readonly registry: Registry;
   readonly dbStatements: Counter;
-  readonly cacheHits: Counter<'tier' | 'type'>;
-  readonly cacheMisses: Counter<'tier' | 'type'>;
+  /** Hits and misses per tier and type; exported as cache_hits_total and cache_misses_total. */
+  readonly cacheLookups: LookupTally;
   readonly cacheStaleServed: Counter<'type'>;
   readonly cacheDecodeErrors: Counter;
   readonly redisRoundTrips: Counter;
@@ -28,11 +54,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const cacheLookups = new LookupTally();
+  const lookupCounter = (result: 'hit' | 'miss', name: string, help: string) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['tier', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { tier, type, value } of cacheLookups.rows(result)) this.inc({ tier, type }, value);
+      },
+    });
+  lookupCounter('hit', 'cache_hits_total', 'Cache hits by tier and type');
+  lookupCounter('miss', 'cache_misses_total', 'Cache misses by tier and type');
   return {
     registry,
+    cacheLookups,
     dbStatements: new Counter({ name: 'db_statements_total', help: 'SQL statements sent to the database', registers }),
-    cacheHits: new Counter({ name: 'cache_hits_total', help: 'Cache hits by tier and type', labelNames: ['tier', 'type'], registers }),
-    cacheMisses: new Counter({ name: 'cache_misses_total', help: 'Cache misses by tier and type', labelNames: ['tier', 'type'], registers }),
     cacheStaleServed: new Counter({ name: 'cache_stale_served_total', help: 'Stale values served within the grace period', labelNames: ['type'], registers }),
     cacheDecodeErrors: new Counter({ name: 'cache_decode_errors_total', help: 'L2 values that failed to decode (treated as misses)', registers }),
     redisRoundTrips: new Counter({ name: 'redis_round_trips_total', help: 'Redis round trips made by the cache', registers }),
@@ -60,4 +99,33 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
   };
+}
+
+/** What the response store reports; see src/cache/response-store.ts. */
+export interface ResponseStoreReport {
+  readonly counts: { hits: number; misses: number; invalidations: number; stores: number };
+  readonly entries: number;
+  readonly bytes: number;
+}
+
+/** Exports the response store's counters and size, read at scrape time. */
+export function observeResponseStore(metrics: Metrics, store: ResponseStoreReport | undefined): void {
+  if (!store) return;
+  const registers = [metrics.registry];
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counter('response_reuse_hits_total', 'Responses served again without executing', () => store.counts.hits);
+  counter('response_reuse_misses_total', 'Reusable requests that found no current response', () => store.counts.misses);
+  counter('response_reuse_invalidations_total', 'Kept responses dropped because something they read changed', () => store.counts.invalidations);
+  counter('response_reuse_stores_total', 'Responses kept for reuse', () => store.counts.stores);
+  new Gauge({ name: 'response_reuse_entries', help: 'Responses kept for reuse', registers, collect() { this.set(store.entries); } });
+  new Gauge({ name: 'response_reuse_bytes', help: 'Approximate bytes held by kept responses', registers, collect() { this.set(store.bytes); } });
 }

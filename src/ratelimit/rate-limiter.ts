@@ -7,13 +7,14 @@
  * through `onFallback` and, given a registry, a prom-client counter.
  */
 import { Counter, type Registry } from 'prom-client';
-import { countStat } from '../observability/request-stats.js';
+import { countInto, type RequestStats } from '../observability/request-stats.js';
 import type { RedisGate } from '../redis/redis-client.js';
 import { luaFor } from './algorithms.js';
 import { rateLimitKey } from './keys.js';
 import { LocalLimiter } from './local-limiter.js';
-import { RedisScript } from './redis-script.js';
-import type { FallbackMode, RateLimitAlgorithm, RateLimitConsumer, RateLimitResult, RateLimitRule } from './rule.js';
+import type { Redis } from 'ioredis';
+import { RedisScript, type ScriptReply } from './redis-script.js';
+import type { FallbackMode, RateLimitAlgorithm, RateLimitCheck, RateLimitConsumer, RateLimitResult, RateLimitRule } from './rule.js';
 
 export interface RateLimiterOptions {
   /** Redis behind its breaker; `run` resolves to undefined when Redis is unavailable or the call failed. */
@@ -60,16 +61,40 @@ export class RateLimiter implements RateLimitConsumer {
    * Counts `cost` calls against `rule` for the caller named by `keyParts`.
    * Never rejects: Redis failures turn into the rule's fallback.
    */
-  async consume(rule: RateLimitRule, keyParts: readonly string[], cost = 1): Promise<RateLimitResult> {
-    const key = this.key(rule, keyParts);
+  async consume(rule: RateLimitRule, keyParts: readonly string[], cost = 1, stats?: RequestStats): Promise<RateLimitResult> {
+    const [result] = await this.consumeMany([{ rule, keyParts, cost }], stats);
+    return result!;
+  }
+
+  /**
+   * Counts several checks in one round trip (a pipeline of scripts), in
+   * order, each decided on its own; used to charge a reused response for
+   * every limited field its execution charged. Never rejects.
+   */
+  async consumeMany(checks: readonly RateLimitCheck[], stats?: RequestStats): Promise<RateLimitResult[]> {
+    if (checks.length === 0) return [];
     // Whole milliseconds, so the script's arithmetic starts from the same number the fallback would.
     const now = Math.round(this.now());
-    const script = this.script(rule.algorithm);
-    const args = rule.algorithm === 'TOKEN_BUCKET' ? [now, rule.windowMs, rule.limit, cost, rule.burst] : [now, rule.windowMs, rule.limit, cost];
-    const roundTrip = () => countStat('redisRoundTrips');
-    const reply = await this.gate.run((client) => script.run(client, [key], args, roundTrip), roundTrip);
-    if (reply) return { allowed: reply[0] === 1, remaining: reply[1], msBeforeNext: reply[2], source: 'redis' };
-    return this.fallback(rule, key, now, cost);
+    const calls = checks.map(({ rule, keyParts, cost = 1 }) => ({
+      rule,
+      cost,
+      key: this.key(rule, keyParts),
+      script: this.script(rule.algorithm),
+      args: rule.algorithm === 'TOKEN_BUCKET' ? [now, rule.windowMs, rule.limit, cost, rule.burst] : [now, rule.windowMs, rule.limit, cost],
+    }));
+    const roundTrip = () => countInto(stats, 'redisRoundTrips');
+    const replies = await this.gate.run(
+      (client) =>
+        calls.length === 1
+          ? calls[0]!.script.run(client, [calls[0]!.key], calls[0]!.args, roundTrip).then((reply) => [reply])
+          : runPipelined(client, calls, roundTrip),
+      roundTrip,
+    );
+    return calls.map((call, i) => {
+      const reply = replies?.[i];
+      if (reply) return { allowed: reply[0] === 1, remaining: reply[1], msBeforeNext: reply[2], source: 'redis' };
+      return this.fallback(call.rule, call.key, now, call.cost);
+    });
   }
 
   private fallback(rule: RateLimitRule, key: string, now: number, cost: number): RateLimitResult {
@@ -86,6 +111,25 @@ export class RateLimiter implements RateLimitConsumer {
     if (!script) this.scripts.set(algorithm, (script = new RedisScript(luaFor(algorithm))));
     return script;
   }
+}
+
+/** Several scripts in one pipeline; a NOSCRIPT reply is retried with EVAL (one more round trip). */
+async function runPipelined(
+  client: Redis,
+  calls: ReadonlyArray<{ key: string; script: RedisScript; args: Array<string | number> }>,
+  onExtraRoundTrip: () => void,
+): Promise<ScriptReply[]> {
+  const pipeline = client.pipeline();
+  for (const call of calls) pipeline.evalsha(call.script.sha, 1, call.key, ...call.args);
+  const results = (await pipeline.exec()) ?? [];
+  return Promise.all(
+    calls.map((call, i) => {
+      const [error, reply] = results[i] ?? [new Error('no reply')];
+      if (!error) return reply as ScriptReply;
+      if (!error.message.startsWith('NOSCRIPT')) throw error;
+      return call.script.run(client, [call.key], call.args, onExtraRoundTrip);
+    }),
+  );
 }
 
 function fallbackCounter(registry: Registry): Counter<'field' | 'mode'> {

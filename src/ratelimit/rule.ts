@@ -2,6 +2,8 @@
  * The contracts of rate limiting: a rule (as declared by `@rateLimit` on a
  * field), the outcome of one check, and the decision the pure algorithms make.
  */
+import type { RequestStats } from '../observability/request-stats.js';
+
 export type RateLimitAlgorithm = 'FIXED_WINDOW' | 'SLIDING_WINDOW' | 'TOKEN_BUCKET';
 export type RateLimitKeyPart = 'IP' | 'USER' | 'ARGUMENT';
 export type RateLimitFallback = 'LOCAL' | 'CLOSED';
@@ -51,8 +53,17 @@ export interface RateLimitResult {
   source: 'redis' | 'local' | 'closed';
 }
 
+/** One check: `cost` calls against `rule` for the caller identified by `keyParts`. */
+export interface RateLimitCheck {
+  rule: RateLimitRule;
+  keyParts: readonly string[];
+  cost?: number;
+}
+
 /** What the `@rateLimit` directive needs from a limiter. */
 export interface RateLimitConsumer {
   /** Counts `cost` calls against `rule` for the caller identified by `keyParts`. Never throws for Redis failures. */
-  consume(rule: RateLimitRule, keyParts: readonly string[], cost?: number): Promise<RateLimitResult>;
+  consume(rule: RateLimitRule, keyParts: readonly string[], cost?: number, stats?: RequestStats): Promise<RateLimitResult>;
+  /** Several checks in one round trip, each decided on its own, in order. Never throws for Redis failures. */
+  consumeMany(checks: readonly RateLimitCheck[], stats?: RequestStats): Promise<RateLimitResult[]>;
 }

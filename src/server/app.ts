@@ -13,7 +13,7 @@
  *    everything they feed exists.
  */
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { TokenService } from '../auth/tokens.js';
 import { CatalogCache } from '../cache/catalog-cache.js';
 import { InvalidationBus } from '../cache/invalidation-bus.js';
@@ -30,12 +30,13 @@ import { createFormatError } from '../graphql/format-error.js';
 import { applyRateLimitDirective } from '../graphql/directives/rate-limit.js';
 import { DEFAULT_LIMITS } from '../graphql/protection/limits.js';
 import { protectionPlugin } from '../graphql/protection/protection-plugin.js';
+import { ResponseReuse } from '../graphql/reuse/response-reuse.js';
+import { responseReusePlugin } from '../graphql/reuse/reuse-plugin.js';
 import { buildSchema } from '../graphql/schema.js';
 import { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { rateLimitStatusPlugin } from './rate-limit-status-plugin.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { countStat } from '../observability/request-stats.js';
+import { createMetrics, type Metrics, observeResponseStore } from '../observability/metrics.js';
 import { createRedisClient, RedisGate } from '../redis/redis-client.js';
 import { statsPlugin } from './stats-plugin.js';
 
@@ -52,6 +53,10 @@ export interface App {
   /** The client with the caching extension, for writes. */
   db: PrismaClient;
   tokens: TokenService;
+  /** Versioned response reuse; undefined when off (RESPONSE_REUSE_MAX_BYTES=0, or not l1+l2). */
+  reuse: ResponseReuse | undefined;
+  /** SQL statements sent since start, by every request and background task. */
+  sqlStatements(): number;
   /** Cache policy per type, read from @cacheable. */
   policies: ReadonlyMap<string, CachePolicy>;
   close(): Promise<void>;
@@ -92,15 +97,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     metrics,
     now: overrides.now,
     warn,
+    responseReuseBytes: config.cache.responseReuseBytes,
   });
+  observeResponseStore(metrics, cache.responses);
 
+  let sqlStatements = 0;
   const database = await openDatabase({
     onPoolError: (error) => logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
     url: config.database.url,
     pgliteDir: config.database.pgliteDir,
     poolSize: config.database.poolSize,
     onStatement: () => {
-      countStat('sqlStatements');
+      sqlStatements++;
       metrics.dbStatements.inc();
     },
   });
@@ -117,7 +125,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const { schema, policies } = buildSchema((base) =>
     config.rateLimitEnabled
-      ? applyRateLimitDirective<GraphQLContext>(base, { limiter, identify: (ctx) => ({ ip: ctx.clientIp, userId: ctx.viewer?.id ?? null }) })
+      ? applyRateLimitDirective<GraphQLContext>(base, {
+          limiter,
+          identify: (ctx) => ({ ip: ctx.clientIp, userId: ctx.viewer?.id ?? null }),
+          stats: (ctx) => ctx.stats,
+          ledger: (ctx) => ctx.ledger,
+        })
       : base,
   );
   const relations = await loadRelationMap(prisma, Object.values(Prisma.ModelName));
@@ -140,6 +153,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // Every instance receives the change feed itself, so feed changes are not re-published.
   const applyFeedChanges = createChangeApplier({ cache, policies, warn });
   const db = prisma.$extends(cacheSync({ relations, onCommit: applyChanges })) as unknown as PrismaClient;
+  const reuse = cache.responses
+    ? new ResponseReuse({
+        store: cache.responses,
+        isCurrent: (deps) => cache.isCurrent(deps),
+        limiter: config.rateLimitEnabled ? limiter : undefined,
+      })
+    : undefined;
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -153,15 +173,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       onInternal: (error) => logger.error({ err: error }, 'internal error while resolving'),
     }),
     parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
-    // Order: refuse over-limit operations before anything runs; the status
-    // and stats plugins only shape the response.
+    // Order: refuse over-limit operations before anything runs; response
+    // reuse keeps a response before the stats plugin reports what it did;
+    // the status and stats plugins only shape the response.
     // Apollo's own landing page loads scripts from a CDN: off. Browsers get our
     // offline playground from the HTTP layer instead (not in production).
+    // Cache-control hints: off; the cache policy is @cacheable, and the
+    // plugin's per-field hook costs every request.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       protectionPlugin(DEFAULT_LIMITS),
+      ...(reuse ? [responseReusePlugin(reuse)] : []),
       rateLimitStatusPlugin(),
-      statsPlugin({ enabled: !config.production }),
+      statsPlugin({ enabled: !config.production, sqlStatements: () => sqlStatements }),
     ],
   });
   await apollo.start();
@@ -191,6 +216,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     prisma,
     db,
     tokens,
+    reuse,
+    sqlStatements: () => sqlStatements,
     policies,
     close: async () => {
       await stopFeed();

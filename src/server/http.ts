@@ -7,8 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HeaderMap } from '@apollo/server';
 import type { GraphQLContext } from '../graphql/context.js';
 import { documentSizeError } from '../graphql/protection/document-limits.js';
-import { createLoaders } from '../loaders/index.js';
-import { newRequestStats, runWithStats } from '../observability/request-stats.js';
+import { ReadSet } from '../cache/read-set.js';
+import { ChargeLedger } from '../graphql/reuse/charge-ledger.js';
+import { createRequestLoaders } from '../loaders/index.js';
+import { newRequestStats, type RequestStats } from '../observability/request-stats.js';
 import type { App } from './app.js';
 import { clientIp } from './client-ip.js';
 
@@ -21,6 +23,7 @@ export interface HttpOptions {
 
 export function createHttpServer(app: App, options: HttpOptions = {}): Server {
   const loaderDeps = { prisma: app.prisma, cache: app.cache, policies: app.policies };
+  const debugStats = !app.config.production;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -52,21 +55,48 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
     }
     const viewer = await bearerViewer(app, headers.get('authorization'));
     const stats = newRequestStats();
+    const ip = clientIp(req, app.config.trustedProxyHops);
+    const wantsStats = debugStats && headers.get('x-debug-stats') === '1';
+    const reuse = app.reuse;
+    let ledger: ChargeLedger | undefined;
+
+    // A kept response that is still current is sent without executing. Only
+    // JSON POSTs, which Apollo's CSRF prevention always lets through.
+    if (reuse && req.method === 'POST' && isJson(headers.get('content-type'))) {
+      const { query, operationName, variables } = body as { query?: unknown; operationName?: unknown; variables?: unknown };
+      const kept = typeof query === 'string' ? reuse.find(query, operationName, variables) : undefined;
+      if (kept) {
+        const charged = await reuse.charge(kept, { ip, userId: viewer?.id ?? null }, stats);
+        if (charged.allowed) {
+          stats.responseReuse = 'hit';
+          res.statusCode = 200;
+          res.setHeader('content-type', 'application/json; charset=utf-8');
+          return void res.end(wantsStats ? withStats(kept.body, stats) : kept.body);
+        }
+        // A limit refused: execute, with the checks already decided so nothing is charged twice.
+        ledger = new ChargeLedger();
+        ledger.precharge(charged.checks, charged.results);
+      }
+    }
+
+    const scope = { stats, reads: reuse ? new ReadSet() : undefined };
+    const { loaders, data } = createRequestLoaders(loaderDeps, scope);
     const context: GraphQLContext = {
       viewer,
-      clientIp: clientIp(req, app.config.trustedProxyHops),
-      loaders: createLoaders(loaderDeps),
+      clientIp: ip,
+      loaders,
+      data,
       db: app.db,
       tokens: app.tokens,
       config: app.config,
       stats,
+      reads: scope.reads,
+      ledger: reuse ? (ledger ?? new ChargeLedger()) : undefined,
     };
-    const result = await runWithStats(stats, () =>
-      app.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => context,
-      }),
-    );
+    const result = await app.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: async () => context,
+    });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
@@ -89,6 +119,15 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       else res.end();
     });
   });
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/(graphql-response\+)?json\s*(;|$)/i.test(contentType);
+}
+
+/** A kept body (`{"data":...}` and a newline) with this request's stats as its extensions. */
+function withStats(body: string, stats: RequestStats): string {
+  return `${body.slice(0, body.lastIndexOf('}'))},"extensions":{"stats":${JSON.stringify(stats)}}}\n`;
 }
 
 async function bearerViewer(app: App, authorization: string | undefined) {

@@ -17,6 +17,7 @@ interface Stats {
   redisRoundTrips: number;
   l1Hits: number;
   l2Hits: number;
+  responseReuse: string;
 }
 
 let db: TestDatabase;
@@ -37,9 +38,13 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function app(mode: string, prefix?: string): Promise<TestApp> {
+async function app(mode: string, prefix?: string, env: Record<string, string> = {}): Promise<TestApp> {
   // Rate limits off: this file counts the cache's Redis round trips alone.
-  const a = await startTestApp({ databaseUrl: wire.url, env: { CACHE_MODE: mode, REDIS_URL: redis.url, RATE_LIMIT_ENABLED: 'false' }, prefix });
+  const a = await startTestApp({
+    databaseUrl: wire.url,
+    env: { CACHE_MODE: mode, REDIS_URL: redis.url, RATE_LIMIT_ENABLED: 'false', ...env },
+    prefix,
+  });
   apps.push(a);
   return a;
 }
@@ -65,13 +70,24 @@ describe('SQL statements per request', () => {
 
   it('is no higher with a cold cache than without one, and zero when warm', async () => {
     const off = await run(await app('off'), 50);
-    const cached = await app('l1+l2');
+    // Response reuse off: every field is served, synchronously, from L1.
+    const cached = await app('l1+l2', undefined, { RESPONSE_REUSE_MAX_BYTES: '0' });
     const cold = await run(cached, 50);
     expect(cold.stats.sqlStatements).toBeLessThanOrEqual(off.stats.sqlStatements);
     const warm = await run(cached, 50);
     expect(warm.stats.sqlStatements).toBe(0);
     expect(warm.wire).toBe(0);
+    expect(warm.stats.redisRoundTrips).toBe(0);
     expect(warm.stats.l1Hits).toBeGreaterThan(0);
+    expect(warm.stats.responseReuse).toBe('off');
+  });
+
+  it('serves a warm response again with no SQL, no Redis and no cache lookup', async () => {
+    const cached = await app('l1+l2');
+    expect((await run(cached, 50)).stats.responseReuse).toBe('stored');
+    const warm = await run(cached, 50);
+    expect(warm.stats).toMatchObject({ responseReuse: 'hit', sqlStatements: 0, redisRoundTrips: 0, l1Hits: 0, l2Hits: 0 });
+    expect(warm.wire).toBe(0);
   });
 
   it('serves a warm L2 with no SQL and at most one Redis command per DataLoader batch', async () => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newRequestStats, runWithStats } from '../../src/observability/request-stats.js';
+import { newRequestStats } from '../../src/observability/request-stats.js';
 import { decide, type AlgorithmState } from '../../src/ratelimit/algorithms.js';
 import { RateLimiter, type RateLimiterOptions } from '../../src/ratelimit/rate-limiter.js';
 import type { RateLimitAlgorithm, RateLimitRule } from '../../src/ratelimit/rule.js';
@@ -148,7 +148,7 @@ describe('one round trip per check', () => {
 
       // A fresh server knows no scripts: the first check of each pays EVALSHA, NOSCRIPT, EVAL.
       const first = newRequestStats();
-      await runWithStats(first, () => l.consume(rule('SLIDING_WINDOW'), ['warm']));
+      await l.consume(rule('SLIDING_WINDOW'), ['warm'], 1, first);
       expect(sent).toEqual(['evalsha', 'eval']);
       expect(first.redisRoundTrips).toBe(2);
       for (const algorithm of ALGORITHMS) await l.consume(rule(algorithm), ['warm']);
@@ -156,9 +156,7 @@ describe('one round trip per check', () => {
       sent.length = 0;
       const before = await scriptCalls(server.url);
       const stats = newRequestStats();
-      await runWithStats(stats, async () => {
-        for (let i = 0; i < 10; i++) for (const algorithm of ALGORITHMS) await l.consume(rule(algorithm), [`ip:${i}`]);
-      });
+      for (let i = 0; i < 10; i++) for (const algorithm of ALGORITHMS) await l.consume(rule(algorithm), [`ip:${i}`], 1, stats);
       const after = await scriptCalls(server.url);
       expect(sent).toEqual(Array(30).fill('evalsha'));
       expect(stats.redisRoundTrips).toBe(30);

@@ -9,7 +9,15 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, getNamedType, type GraphQLFieldConfig, type GraphQLSchema, isListType, isNonNullType } from 'graphql';
 import { RateLimitedError, UnreachableCaseError } from '../../errors/app-error.js';
-import type { RateLimitAlgorithm, RateLimitConsumer, RateLimitFallback, RateLimitKeyPart, RateLimitRule } from '../../ratelimit/rule.js';
+import type { RequestStats } from '../../observability/request-stats.js';
+import type {
+  RateLimitAlgorithm,
+  RateLimitConsumer,
+  RateLimitFallback,
+  RateLimitKeyPart,
+  RateLimitResult,
+  RateLimitRule,
+} from '../../ratelimit/rule.js';
 
 /** Who is calling, as far as rate limits care. */
 export interface CallerIdentity {
@@ -18,10 +26,25 @@ export interface CallerIdentity {
   userId: number | null;
 }
 
+/**
+ * A request's record of its rate-limit checks, so that a response served
+ * again without executing is charged exactly as its execution was.
+ */
+export interface RateLimitLedger {
+  /** Called for every check an execution makes, before it is decided. */
+  record(rule: RateLimitRule, args: Record<string, unknown>): void;
+  /** A decision already made for this check (charged in advance), taken once; undefined to check now. */
+  take(rule: RateLimitRule, keyParts: readonly string[]): RateLimitResult | undefined;
+}
+
 export interface RateLimitDirectiveOptions<C> {
   limiter: RateLimitConsumer;
   /** Reads the caller from the request context (whose type belongs to the server). */
   identify: (context: C) => CallerIdentity;
+  /** The request's counters, for its Redis round trips. */
+  stats?: (context: C) => RequestStats | undefined;
+  /** The request's ledger of checks, when it keeps one. */
+  ledger?: (context: C) => RateLimitLedger | undefined;
 }
 
 const MAX_WINDOW_SECONDS = 86_400;
@@ -31,7 +54,7 @@ const MAX_WINDOW_SECONDS = 86_400;
  * field and the argument, when a directive's arguments make no sense.
  */
 export function applyRateLimitDirective<C>(schema: GraphQLSchema, options: RateLimitDirectiveOptions<C>): GraphQLSchema {
-  const { limiter, identify } = options;
+  const { limiter, identify, stats, ledger } = options;
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const rules = readRateLimitRules(schema, field, `${typeName}.${fieldName}`);
@@ -41,8 +64,11 @@ export function applyRateLimitDirective<C>(schema: GraphQLSchema, options: RateL
         ...field,
         resolve: async (source, args: Record<string, unknown>, context: C, info) => {
           const caller = identify(context);
+          const book = ledger?.(context);
           for (const rule of rules) {
-            const result = await limiter.consume(rule, keyParts(rule, caller, args));
+            const parts = keyParts(rule, caller, args);
+            book?.record(rule, args);
+            const result = book?.take(rule, parts) ?? (await limiter.consume(rule, parts, 1, stats?.(context)));
             if (!result.allowed) throw new RateLimitedError(rule.field, Math.max(1, Math.ceil(result.msBeforeNext / 1000)));
           }
           return resolve(source, args, context, info);
@@ -105,7 +131,7 @@ function toRule(args: Record<string, unknown>, index: number, field: GraphQLFiel
 }
 
 /** The key parts of one call, each tagged with its kind so a user id never equals an IP. */
-function keyParts(rule: RateLimitRule, caller: CallerIdentity, args: Record<string, unknown>): string[] {
+export function keyParts(rule: RateLimitRule, caller: CallerIdentity, args: Record<string, unknown>): string[] {
   return rule.by.map((part) => {
     switch (part) {
       case 'IP':

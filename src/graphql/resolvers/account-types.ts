@@ -1,14 +1,12 @@
 import type { OrderItemResolvers, OrderResolvers, UserResolvers } from '../generated/resolvers-types.js';
+import { andThen } from '../../loaders/index.js';
 import { parseFirst } from '../args.js';
 import { canSeePrivate } from './guards.js';
 import { NotFoundError } from '../../errors/app-error.js';
 
 export const User: UserResolvers = {
   id: (u) => String(u.id),
-  reviews: async (u, { first }, ctx) => {
-    const ids = await ctx.loaders.reviewIdsByAuthor.load({ parentId: u.id, first: parseFirst(first) });
-    return (await ctx.loaders.review.loadMany(ids)).filter((r) => r !== null && !(r instanceof Error)) as never;
-  },
+  reviews: (u, { first }, ctx) => andThen(ctx.data.reviewIdsByAuthor({ parentId: u.id, first: parseFirst(first) }), (ids) => ctx.data.reviews(ids)),
   // Private fields: authorized first, then loaded per request, never from the shared cache.
   email: async (u, _, ctx) => (canSeePrivate(ctx, u.id) ? ((await ctx.loaders.userPrivate.load(u.id))?.email ?? null) : null),
   orders: (u, { first }, ctx) => (canSeePrivate(ctx, u.id) ? ctx.loaders.ordersByUser.load({ parentId: u.id, first: parseFirst(first) }) : null),
@@ -20,9 +18,9 @@ export const Order: OrderResolvers = {
 };
 
 export const OrderItem: OrderItemResolvers = {
-  product: async (item, _, ctx) => {
-    const product = await ctx.loaders.product.load(item.productId);
-    if (!product) throw new NotFoundError('Product', String(item.productId));
-    return product;
-  },
+  product: (item, _, ctx) =>
+    andThen(ctx.data.product(item.productId), (product) => {
+      if (!product) throw new NotFoundError('Product', String(item.productId));
+      return product;
+    }),
 };
