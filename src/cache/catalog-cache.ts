@@ -52,6 +52,7 @@ export class CatalogCache {
   /** Whole responses for reuse, checked against L1; undefined when reuse is off. */
   readonly responses: ResponseStore<unknown> | undefined;
   private readonly metrics: Metrics | undefined;
+  private readonly now: () => number;
 
   constructor(options: CacheOptions) {
     const now = options.now ?? Date.now;
@@ -73,6 +74,7 @@ export class CatalogCache {
     this.entities = new EntityCache(runtime);
     this.collections = new CollectionCache(runtime);
     this.metrics = options.metrics;
+    this.now = now;
     const reuseBytes = options.responseReuseBytes ?? 0;
     this.responses = options.mode === 'l1+l2' && reuseBytes > 0 ? new ResponseStore({ maxBytes: reuseBytes }) : undefined;
   }
@@ -87,7 +89,7 @@ export class CatalogCache {
     if (!entry) return undefined;
     stats.l1Hits++;
     this.metrics?.cacheLookups.add('hit', 'l1', policy.type, 1);
-    reads?.entity(this.keys.entity(model, id), entry.version);
+    reads?.entity(this.keys.entity(model, id), entry);
     return entry;
   }
 
@@ -97,7 +99,7 @@ export class CatalogCache {
     if (!entry) return undefined;
     stats.l1Hits++;
     this.metrics?.cacheLookups.add('hit', 'l1', policy.type, 1);
-    reads?.collection(this.keys.collectionEntry(ref.collection, ref.params), this.keys.collectionName(ref.collection), entry.version);
+    reads?.collection(this.keys.collectionEntry(ref.collection, ref.params), this.keys.collectionName(ref.collection), entry);
     return entry;
   }
 
@@ -107,7 +109,7 @@ export class CatalogCache {
    */
   noteEntity(reads: ReadSet, model: string, policy: CachePolicy | undefined, id: number, value: unknown): void {
     const entry = policy && this.entities.peek(model, policy, id);
-    if (entry && entry.value === value) reads.entity(this.keys.entity(model, id), entry.version);
+    if (entry && entry.value === value) reads.entity(this.keys.entity(model, id), entry);
     else reads.spoil(`${model} ${id} was not served from L1`);
   }
 
@@ -115,20 +117,25 @@ export class CatalogCache {
   noteCollection(reads: ReadSet, policy: CachePolicy | undefined, ref: CollectionRef, value: unknown): void {
     const entry = policy && this.collections.peek(policy, ref);
     if (entry && entry.value === value) {
-      reads.collection(this.keys.collectionEntry(ref.collection, ref.params), this.keys.collectionName(ref.collection), entry.version);
+      reads.collection(this.keys.collectionEntry(ref.collection, ref.params), this.keys.collectionName(ref.collection), entry);
     } else {
       reads.spoil(`${this.keys.collectionName(ref.collection)} ${ref.params} was not served from L1`);
     }
   }
 
-  /** Whether L1 still holds every dependency at the recorded version (and no collection was invalidated since). */
+  /**
+   * Whether L1 still holds every dependency, unexpired, and no collection
+   * among them was invalidated since its view was loaded. No lookups: L1
+   * marks an entry dead when it lets go of it.
+   */
   isCurrent(deps: Dependencies): boolean {
-    const { keys, versions, collections } = deps;
-    for (let i = 0; i < keys.length; i++) {
-      const entry = this.l1.get(keys[i]!);
-      if (!entry || entry.version !== versions[i]) return false;
+    const { entries, collections } = deps;
+    const now = this.now();
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.dead || entry.expiresAt <= now) return false;
       const collection = collections[i];
-      if (collection !== null && !this.collections.fence.isValid(collection!, versions[i]!)) return false;
+      if (collection != null && !this.collections.fence.isValid(collection, entry.version)) return false;
     }
     return true;
   }

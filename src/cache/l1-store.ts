@@ -17,6 +17,12 @@ export interface L1Entry {
   expiresAt: number;
   /** Approximate size in bytes (the encoded length). */
   size: number;
+  /**
+   * Set once the entry has left L1 (replaced, invalidated, expired, evicted
+   * or cleared). Whatever recorded the entry itself (a kept response's read
+   * set) learns that it is no longer current without a lookup.
+   */
+  dead?: true;
 }
 
 export interface L1Options {
@@ -37,6 +43,12 @@ export class L1Store {
       max: options.maxEntries,
       maxSize: options.maxBytes,
       sizeCalculation: (entry, key) => Math.max(1, entry.size + key.length + 64),
+      // The value is dropped too, so a kept response that still references
+      // the entry never pins it in memory.
+      dispose: (entry) => {
+        entry.dead = true;
+        entry.value = undefined;
+      },
     });
   }
 

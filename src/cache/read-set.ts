@@ -1,38 +1,41 @@
 /**
  * What one execution read through the cache: every entity and every view of
- * a collection it was served, each with the version L1 held for it. A
- * response built from those reads may be served again only while L1 still
- * holds every one of them at that version (see response-store.ts), so a
- * reused response is never staler than an L1 entry could be.
+ * a collection it was served, as the L1 entry that held it. A response built
+ * from those reads may be served again only while every one of those entries
+ * is still in L1 and unexpired (an entry is marked dead the moment L1 lets
+ * go of it: replaced by a newer version, invalidated, evicted, flushed), and
+ * no collection among them has been invalidated since its view was loaded.
+ * So a reused response is never staler than an L1 entry could be, and the
+ * check needs no lookup (see response-store.ts).
  *
  * A read that did not come from L1 (a strict type, a value L1 refused or has
  * already replaced, an uncached source) spoils the set: such a response is
  * never reused.
  */
+import type { L1Entry } from './l1-store.js';
 
 /** A frozen read set: parallel arrays, cheap to check on every reuse. */
 export interface Dependencies {
-  readonly keys: readonly string[];
-  readonly versions: readonly number[];
-  /** The collection a key belongs to (its fence must still accept the version), or null for an entity. */
+  readonly entries: readonly L1Entry[];
+  /** The collection of each entry (its fence must still accept the entry's version), or null for an entity. */
   readonly collections: ReadonlyArray<string | null>;
 }
 
 export class ReadSet {
-  private readonly versions = new Map<string, number>();
+  private readonly entries = new Map<string, L1Entry>();
   private readonly collections = new Map<string, string>();
   private spoiledBy: string | null = null;
 
-  /** Records that the entity under `key` was served at `version`. */
-  entity(key: string, version: number): void {
-    const seen = this.versions.get(key);
-    if (seen === undefined) this.versions.set(key, version);
-    else if (seen !== version) this.spoil(`${key} was read at two versions`);
+  /** Records that the entity under `key` was served from this L1 entry. */
+  entity(key: string, entry: L1Entry): void {
+    const seen = this.entries.get(key);
+    if (seen === undefined) this.entries.set(key, entry);
+    else if (seen !== entry) this.spoil(`${key} was read from two L1 entries`);
   }
 
-  /** Records that the view under `key` of collection `name` was served, loaded under fence stamp `stamp`. */
-  collection(key: string, name: string, stamp: number): void {
-    this.entity(key, stamp);
+  /** Records that the view under `key` of collection `name` was served from this L1 entry. */
+  collection(key: string, name: string, entry: L1Entry): void {
+    this.entity(key, entry);
     this.collections.set(key, name);
   }
 
@@ -46,11 +49,11 @@ export class ReadSet {
   }
 
   get size(): number {
-    return this.versions.size;
+    return this.entries.size;
   }
 
   freeze(): Dependencies {
-    const keys = [...this.versions.keys()];
-    return { keys, versions: keys.map((k) => this.versions.get(k)!), collections: keys.map((k) => this.collections.get(k) ?? null) };
+    const keys = [...this.entries.keys()];
+    return { entries: keys.map((k) => this.entries.get(k)!), collections: keys.map((k) => this.collections.get(k) ?? null) };
   }
 }

@@ -42,8 +42,8 @@ export class ResponseStore<X> {
     this.lru = new LRUCache<string, StoredResponse<X>>({
       max: options.maxEntries ?? 100_000,
       maxSize: options.maxBytes,
-      // Body as UTF-16 at most, keys and versions of every dependency, and the entry itself.
-      sizeCalculation: (entry, key) => 2 * (entry.body.length + key.length) + entry.deps.keys.reduce((n, k) => n + 2 * k.length + 24, 0) + 128,
+      // Body and key as UTF-16 at most, two references per dependency, and the entry itself.
+      sizeCalculation: (entry, key) => 2 * (entry.body.length + key.length) + 16 * entry.deps.entries.length + 128,
     });
   }
 

@@ -9,10 +9,12 @@ import { ResponseStore } from '../../src/cache/response-store.js';
 
 const body = (i: number) => `{"data":{"product":{"id":"${i}","name":"${'x'.repeat(400)}"}}}\n`;
 
+const entry = (version: number) => ({ version, value: { version }, expiresAt: Infinity, size: 10 });
+
 function depsOf(i: number) {
   const reads = new ReadSet();
-  reads.entity(`p:e:Product:${i}`, 1);
-  reads.collection(`p:c:{Review:productId=${i}}:first=5`, `Review:productId=${i}`, 7);
+  reads.entity(`p:e:Product:${i}`, entry(1));
+  reads.collection(`p:c:{Review:productId=${i}}:first=5`, `Review:productId=${i}`, entry(7));
   return reads.freeze();
 }
 
@@ -47,19 +49,21 @@ describe('response store', () => {
 });
 
 describe('read set', () => {
-  it('keeps each key once with its version, and collections with their names', () => {
+  it('keeps each key once with its entry, and collections with their names', () => {
     const reads = new ReadSet();
-    reads.entity('a', 3);
-    reads.entity('a', 3);
-    reads.collection('c', 'Review:*', 9);
-    expect(reads.freeze()).toEqual({ keys: ['a', 'c'], versions: [3, 9], collections: [null, 'Review:*'] });
+    const a = entry(3);
+    const c = entry(9);
+    reads.entity('a', a);
+    reads.entity('a', a);
+    reads.collection('c', 'Review:*', c);
+    expect(reads.freeze()).toEqual({ entries: [a, c], collections: [null, 'Review:*'] });
     expect(reads.spoiled).toBeNull();
   });
 
-  it('is spoiled by one key read at two versions', () => {
+  it('is spoiled by one key read from two entries', () => {
     const reads = new ReadSet();
-    reads.entity('a', 3);
-    reads.entity('a', 4);
-    expect(reads.spoiled).toMatch(/two versions/);
+    reads.entity('a', entry(3));
+    reads.entity('a', entry(4));
+    expect(reads.spoiled).toMatch(/two L1 entries/);
   });
 });
