@@ -1,10 +1,14 @@
 /**
  * `npm run bench`: the API against local PostgreSQL and Redis, loaded with
- * the demo catalog, for three cache modes side by side (cache off = DataLoader
- * only, L2 only, L1 and L2). For the nested catalog query and a single-product
- * query it prints requests/s, p50 and p99 latency, and SQL statements and
- * Redis round trips per request (from the API's own counters). It also prints
- * MessagePack against JSON on real entities.
+ * the demo catalog, side by side with a ceiling (this SDL served by Apollo
+ * Server from in-memory Maps, no I/O: scripts/bench/ceiling.ts) in the same
+ * run: cache off (DataLoader only), L2 only, L1 and L2 with response reuse
+ * off, and L1 and L2 with it on. For the product page, the catalog page and
+ * the nested catalog query it prints requests/s with its ratio to the
+ * ceiling, p50 and p99 latency, and SQL statements and Redis round trips per
+ * request (from the API's own counters), after checking that every system
+ * answers the ceiling's data. It also prints MessagePack against JSON on real
+ * entities.
  *
  * Options: --seconds N (per mode and query, default 5), --concurrency N
  * (default 32), --products N (catalog size if the database is empty, default 1000).
@@ -28,6 +32,7 @@ import { loadConfig } from '../src/config/config.js';
 import { isDatabaseEmpty, seedCatalog } from '../src/db/seed/index.js';
 import { createApp } from '../src/server/app.js';
 import { createHttpServer } from '../src/server/http.js';
+import { startCeiling } from './bench/ceiling.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,16 +51,30 @@ if (!(seconds > 0 && seconds <= 600) || !(concurrency >= 1 && concurrency <= 102
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/catalog_bench';
 
+/** The product page and catalog page are ../shared/bench's W1 and W2, so the two benches read alike. */
 const QUERIES = {
-  'nested catalog (first: 50)': {
+  'product page': {
+    query: `query($id:ID!){ product(id:$id){ id name priceCents stock category{ id name } reviews(first:5){ rating body author{ id name } } reviewCount averageRating } }`,
+    variables: () => ({ id: String(1 + Math.floor(Math.random() * 200)) }),
+  },
+  'catalog page (20)': {
+    query: `query($n:Int!){ products(first:$n){ edges { node { id name category { id name } reviews(first:5){ rating author { id name } } } } } }`,
+    variables: () => ({ n: 20 }),
+  },
+  'nested catalog (50)': {
     query: `{ products(first: 50) { edges { node { name priceCents category { name } reviews(first: 5) { rating author { name } } } } } }`,
     variables: () => ({}),
   },
-  'single product': {
-    query: `query($id: ID!) { product(id: $id) { id name priceCents stock reviewCount averageRating } }`,
-    variables: () => ({ id: String(1 + Math.floor(Math.random() * 200)) }),
-  },
 };
+
+/** The systems of one run: the ceiling first, then the API in each cache setting. */
+const SYSTEMS = [
+  { name: 'ceiling (no I/O)', env: null },
+  { name: 'off', env: { CACHE_MODE: 'off' } },
+  { name: 'l2', env: { CACHE_MODE: 'l2' } },
+  { name: 'l1+l2, reuse off', env: { CACHE_MODE: 'l1+l2', RESPONSE_REUSE_MAX_BYTES: '0' } },
+  { name: 'l1+l2, reuse on', env: { CACHE_MODE: 'l1+l2' } },
+] as const;
 
 async function ensureDatabase(): Promise<void> {
   const url = new URL(databaseUrl);
@@ -99,7 +118,7 @@ async function load(url: string, query: { query: string; variables: () => Record
       req.end(body);
     });
   // Warm-up: fill the cache tiers before measuring.
-  for (let i = 0; i < 300; i++) await post(JSON.stringify({ query: query.query, variables: query.variables() }));
+  for (let i = 0; i < 1000; i++) await post(JSON.stringify({ query: query.query, variables: query.variables() }));
   const deadline = Date.now() + seconds * 1000;
   const started = Date.now();
   await Promise.all(
@@ -196,11 +215,19 @@ async function main(): Promise<void> {
     await app.close();
     return checker();
   }
-  const modes = ['off', 'l2', 'l1+l2'] as const;
   const results: Array<{ mode: string; query: string; r: Result }> = [];
+  const reference = new Map<string, string>();
   let seeded = false;
-  for (const mode of modes) {
-    const config = loadConfig({ ...process.env, NODE_ENV: 'development', DATABASE_URL: databaseUrl, CACHE_MODE: mode, CACHE_PREFIX: `bench${Date.now()}`, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' });
+  for (const system of SYSTEMS) {
+    const config = loadConfig({
+      ...process.env,
+      NODE_ENV: 'development',
+      DATABASE_URL: databaseUrl,
+      CACHE_PREFIX: `bench${Date.now()}`,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_ENABLED: 'false',
+      ...system.env,
+    });
     const app = await createApp(config);
     if (!seeded) {
       if (await isDatabaseEmpty(app.prisma)) {
@@ -215,18 +242,48 @@ async function main(): Promise<void> {
       }
       seeded = true;
     }
-    for (let i = 0; i < 100 && mode !== 'off' && !app.redis.available; i++) await new Promise((r) => setTimeout(r, 20));
-    const server = createHttpServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-    for (const [name, query] of Object.entries(QUERIES)) results.push({ mode, query: name, r: await load(url, query) });
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await app.close();
+    let url: string;
+    let stop: () => Promise<void>;
+    if (system.env === null) {
+      const ceiling = await startCeiling(app.prisma);
+      await app.close();
+      ({ url } = ceiling);
+      stop = () => ceiling.close();
+    } else {
+      for (let i = 0; i < 100 && config.cache.mode !== 'off' && !app.redis.available; i++) await new Promise((r) => setTimeout(r, 20));
+      const server = createHttpServer(app);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+      stop = async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await app.close();
+      };
+    }
+    for (const [name, query] of Object.entries(QUERIES)) {
+      // Same data as the ceiling for fixed variables, or the figures compare nothing.
+      const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: query.query, variables: { id: '57', n: 20 } }) });
+      const data = JSON.stringify(((await check.json()) as { data?: unknown }).data ?? null);
+      if (!reference.has(name)) reference.set(name, data);
+      else if (reference.get(name) !== data) throw new Error(`${system.name} answers "${name}" differently from the ceiling`);
+      results.push({ mode: system.name, query: name, r: await load(url, query) });
+    }
+    await stop();
   }
 
-  console.log(`\n${concurrency} concurrent clients, ${seconds} s per mode and query, in-process load generator\n`);
-  const header = ['query', 'mode', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'Redis RT/req', 'errors'];
-  const rows = results.map(({ mode, query, r }) => [query, mode, r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.sql.toFixed(2), r.redis.toFixed(2), String(r.errors)]);
+  console.log(`\n${concurrency} concurrent clients, ${seconds} s per system and query, in-process load generator\n`);
+  const ceiling = new Map(results.filter((x) => x.mode === SYSTEMS[0].name).map((x) => [x.query, x.r.rps]));
+  const header = ['query', 'system', 'req/s', '× ceiling', 'p50 ms', 'p99 ms', 'SQL/req', 'Redis RT/req', 'errors'];
+  const rows = results.map(({ mode, query, r }) => [
+    query,
+    mode,
+    r.rps.toFixed(0),
+    (r.rps / ceiling.get(query)!).toFixed(2),
+    r.p50.toFixed(2),
+    r.p99.toFixed(2),
+    r.sql.toFixed(2),
+    r.redis.toFixed(2),
+    String(r.errors),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   for (const row of [header, ...rows]) console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
 }
