@@ -53,6 +53,8 @@ export class CatalogCache {
   readonly responses: ResponseStore<unknown> | undefined;
   private readonly metrics: Metrics | undefined;
   private readonly now: () => number;
+  /** Whether L1 is in play (usesL1 without the per-type part). */
+  private readonly localReads: boolean;
 
   constructor(options: CacheOptions) {
     const now = options.now ?? Date.now;
@@ -75,6 +77,7 @@ export class CatalogCache {
     this.collections = new CollectionCache(runtime);
     this.metrics = options.metrics;
     this.now = now;
+    this.localReads = options.mode === 'l1+l2';
     const reuseBytes = options.responseReuseBytes ?? 0;
     this.responses = options.mode === 'l1+l2' && reuseBytes > 0 ? new ResponseStore({ maxBytes: reuseBytes }) : undefined;
   }
@@ -85,21 +88,26 @@ export class CatalogCache {
    * request and recorded in its read set.
    */
   readEntity(model: string, policy: CachePolicy, id: number, stats: RequestStats, reads?: ReadSet): L1Entry | undefined {
-    const entry = this.entities.peek(model, policy, id);
+    if (!this.localReads || policy.strict) return undefined;
+    const key = this.keys.entity(model, id);
+    const entry = this.l1.get(key);
     if (!entry) return undefined;
     stats.l1Hits++;
     this.metrics?.cacheLookups.add('hit', 'l1', policy.type, 1);
-    reads?.entity(this.keys.entity(model, id), entry);
+    reads?.entity(key, entry);
     return entry;
   }
 
   /** A view of a collection from L1, synchronously, as `readEntity` does for entities. */
   readCollection(policy: CachePolicy, ref: CollectionRef, stats: RequestStats, reads?: ReadSet): L1Entry | undefined {
-    const entry = this.collections.peek(policy, ref);
-    if (!entry) return undefined;
+    if (!this.localReads || policy.strict) return undefined;
+    const name = this.keys.collectionName(ref.collection);
+    const key = this.keys.collectionEntryOf(name, ref.params);
+    const entry = this.l1.get(key);
+    if (!entry || !this.collections.fence.isValid(name, entry.version)) return undefined;
     stats.l1Hits++;
     this.metrics?.cacheLookups.add('hit', 'l1', policy.type, 1);
-    reads?.collection(this.keys.collectionEntry(ref.collection, ref.params), this.keys.collectionName(ref.collection), entry);
+    reads?.collection(key, name, entry);
     return entry;
   }
 

@@ -59,8 +59,13 @@ export class CacheKeys {
 
   /** The key of one cached view (`params`, e.g. 'reviews.first=5') of a collection. */
   collectionEntry(c: CollectionId, params: string): string {
+    return this.collectionEntryOf(this.collectionName(c), params);
+  }
+
+  /** `collectionEntry` for a collection whose name (`collectionName`) is already known. */
+  collectionEntryOf(name: string, params: string): string {
     if (!PART.test(params)) throw new RangeError(`bad collection params ${JSON.stringify(params)}`);
-    return `${this.base}:c:{${this.collectionName(c)}}:${params}`;
+    return `${this.base}:c:{${name}}:${params}`;
   }
 
   /** The key of a stampede lease on another key. */

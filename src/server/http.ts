@@ -49,20 +49,16 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
     const queryText = typeof (body as { query?: unknown } | undefined)?.query === 'string' ? (body as { query: string }).query : (url.searchParams.get('query') ?? '');
     const tooLarge = documentSizeError(queryText);
     if (tooLarge) return send(res, 400, 'application/json', JSON.stringify({ errors: [tooLarge.toJSON()] }));
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const viewer = await bearerViewer(app, headers.get('authorization'));
+    const viewer = await bearerViewer(app, req.headers.authorization);
     const stats = newRequestStats();
     const ip = clientIp(req, app.config.trustedProxyHops);
-    const wantsStats = debugStats && headers.get('x-debug-stats') === '1';
+    const wantsStats = debugStats && req.headers['x-debug-stats'] === '1';
     const reuse = app.reuse;
     let ledger: ChargeLedger | undefined;
 
     // A kept response that is still current is sent without executing. Only
     // JSON POSTs, which Apollo's CSRF prevention always lets through.
-    if (reuse && req.method === 'POST' && isJson(headers.get('content-type'))) {
+    if (reuse && req.method === 'POST' && isJson(req.headers['content-type'])) {
       const { query, operationName, variables } = body as { query?: unknown; operationName?: unknown; variables?: unknown };
       const kept = typeof query === 'string' ? reuse.find(query, operationName, variables) : undefined;
       if (kept) {
@@ -79,6 +75,10 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       }
     }
 
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
     const scope = { stats, reads: reuse ? new ReadSet() : undefined };
     const { loaders, data } = createRequestLoaders(loaderDeps, scope);
     const context: GraphQLContext = {

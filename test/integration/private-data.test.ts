@@ -46,7 +46,7 @@ describe('private data', () => {
       if (JSON.stringify(c.body.data!.me) !== JSON.stringify(expected.get('customer'))) foreign++;
     }
     expect(foreign).toBe(0);
-  });
+  }, 120_000);
 
   it("another user's email and orders are null, an admin sees them", async () => {
     const customer = await signIn(t, CUSTOMER.email, CUSTOMER.password);
