@@ -18,4 +18,8 @@ export interface GraphQLContext {
   tokens: TokenService;
   config: Config;
   stats: RequestStats;
+  /** The request's id (x-request-id), for logs and masked errors. */
+  requestId: string;
+  /** Told the operation's name once Apollo has resolved it, for the request's log line. */
+  onOperation?: (name: string | null) => void;
 }

@@ -1,10 +1,26 @@
 /**
  * Prometheus metrics. The composition root creates one `Metrics` per process
  * on its own registry (no global default registry) and passes it down.
+ *
+ * Every name starts with a configurable prefix (default `catalog_`). Labels
+ * are bounded: routes are a fixed list, operation names come from a bounded
+ * set (see operation-labels.ts), error codes are the API's own. Gauges of
+ * live state (Redis, breaker, L1, pool) are read at scrape time from the
+ * sources the composition root hands to `observe`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type CacheTier = 'l1' | 'l2';
+
+/** Live state read at scrape time. */
+export interface MetricSources {
+  redisUp(): boolean;
+  /** True while the cache skips Redis: breaker open, or no connection to try. */
+  redisBreakerOpen(): boolean;
+  l1(): { entries: number; bytes: number };
+  /** Pool connections, or null when there is no pool (embedded PGlite). */
+  dbPool(): { total: number; idle: number; waiting: number; max: number } | null;
+}
 
 export interface Metrics {
   readonly registry: Registry;
@@ -14,49 +30,114 @@ export interface Metrics {
   readonly cacheStaleServed: Counter<'type'>;
   readonly cacheDecodeErrors: Counter;
   readonly redisRoundTrips: Counter;
-  readonly redisBreakerState: Gauge;
   readonly invalidationsPublished: Counter;
   readonly invalidationsReceived: Counter;
   readonly invalidationDelay: Histogram;
   readonly l1Flushes: Counter<'reason'>;
   readonly rateLimitFallbacks: Counter<'field' | 'mode'>;
-  readonly httpRequests: Counter<'status'>;
-  readonly httpDuration: Histogram;
+  readonly rateLimitRefusals: Counter<'field'>;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly graphqlOperations: Counter<'operation' | 'type'>;
+  readonly graphqlDuration: Histogram<'operation' | 'type'>;
+  readonly graphqlErrors: Counter<'operation' | 'code'>;
+  /** Connects the scrape-time gauges to live state; until then they read 0. */
+  observe(sources: MetricSources): void;
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export function createMetrics(options: { defaultMetrics?: boolean; prefix?: string } = {}): Metrics {
+  const prefix = options.prefix ?? '';
   const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix });
   const registers = [registry];
+  let sources: MetricSources | undefined;
+  const name = (n: string) => `${prefix}${n}`;
+  const gauge = (n: string, help: string, read: (s: MetricSources, g: Gauge<string>) => void, labelNames: string[] = []) =>
+    new Gauge({
+      name: name(n),
+      help,
+      labelNames,
+      registers,
+      collect() {
+        if (sources) read(sources, this);
+      },
+    });
+
+  gauge('redis_up', '1 while the connection to Redis is ready', (s, g) => g.set(s.redisUp() ? 1 : 0));
+  gauge('redis_breaker_open', '1 while the cache skips Redis (circuit breaker open, or Redis disconnected)', (s, g) => g.set(s.redisBreakerOpen() ? 1 : 0));
+  gauge('cache_l1_entries', 'Entries in the in-process L1 cache', (s, g) => g.set(s.l1().entries));
+  gauge('cache_l1_bytes', 'Approximate bytes held by the in-process L1 cache', (s, g) => g.set(s.l1().bytes));
+  gauge(
+    'db_pool_connections',
+    'PostgreSQL pool connections by state (in_use, idle, waiting clients, max)',
+    (s, g) => {
+      const pool = s.dbPool();
+      if (!pool) return;
+      g.set({ state: 'in_use' }, pool.total - pool.idle);
+      g.set({ state: 'idle' }, pool.idle);
+      g.set({ state: 'waiting' }, pool.waiting);
+      g.set({ state: 'max' }, pool.max);
+    },
+    ['state'],
+  );
+
   return {
     registry,
-    dbStatements: new Counter({ name: 'db_statements_total', help: 'SQL statements sent to the database', registers }),
-    cacheHits: new Counter({ name: 'cache_hits_total', help: 'Cache hits by tier and type', labelNames: ['tier', 'type'], registers }),
-    cacheMisses: new Counter({ name: 'cache_misses_total', help: 'Cache misses by tier and type', labelNames: ['tier', 'type'], registers }),
-    cacheStaleServed: new Counter({ name: 'cache_stale_served_total', help: 'Stale values served within the grace period', labelNames: ['type'], registers }),
-    cacheDecodeErrors: new Counter({ name: 'cache_decode_errors_total', help: 'L2 values that failed to decode (treated as misses)', registers }),
-    redisRoundTrips: new Counter({ name: 'redis_round_trips_total', help: 'Redis round trips made by the cache', registers }),
-    redisBreakerState: new Gauge({ name: 'redis_breaker_open', help: '1 while the Redis circuit breaker is open', registers }),
-    invalidationsPublished: new Counter({ name: 'cache_invalidations_published_total', help: 'Invalidation messages published', registers }),
-    invalidationsReceived: new Counter({ name: 'cache_invalidations_received_total', help: 'Invalidation messages received from other instances', registers }),
+    observe: (s) => void (sources = s),
+    dbStatements: new Counter({ name: name('db_statements_total'), help: 'SQL statements sent to the database', registers }),
+    cacheHits: new Counter({ name: name('cache_hits_total'), help: 'Cache hits by tier and type', labelNames: ['tier', 'type'], registers }),
+    cacheMisses: new Counter({ name: name('cache_misses_total'), help: 'Cache misses by tier and type', labelNames: ['tier', 'type'], registers }),
+    cacheStaleServed: new Counter({ name: name('cache_stale_served_total'), help: 'Stale values served within the grace period', labelNames: ['type'], registers }),
+    cacheDecodeErrors: new Counter({ name: name('cache_decode_errors_total'), help: 'L2 values that failed to decode (treated as misses)', registers }),
+    redisRoundTrips: new Counter({ name: name('redis_round_trips_total'), help: 'Redis round trips made by the cache', registers }),
+    invalidationsPublished: new Counter({ name: name('cache_invalidations_published_total'), help: 'Invalidation messages published', registers }),
+    invalidationsReceived: new Counter({ name: name('cache_invalidations_received_total'), help: 'Invalidation messages received from other instances', registers }),
     invalidationDelay: new Histogram({
-      name: 'cache_invalidation_delay_seconds',
+      name: name('cache_invalidation_delay_seconds'),
       help: 'From publishing an invalidation to applying it on another instance',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
-    l1Flushes: new Counter({ name: 'cache_l1_flushes_total', help: 'Whole-L1 flushes', labelNames: ['reason'], registers }),
+    l1Flushes: new Counter({ name: name('cache_l1_flushes_total'), help: 'Whole-L1 flushes', labelNames: ['reason'], registers }),
     rateLimitFallbacks: new Counter({
-      name: 'rate_limit_fallbacks_total',
+      name: name('rate_limit_fallbacks_total'),
       help: 'Rate-limit checks decided without Redis, by field and fallback mode',
       labelNames: ['field', 'mode'],
       registers,
     }),
-    httpRequests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by status', labelNames: ['status'], registers }),
+    rateLimitRefusals: new Counter({ name: name('rate_limit_refusals_total'), help: 'Calls refused by @rateLimit, by field', labelNames: ['field'], registers }),
+    httpRequests: new Counter({
+      name: name('http_requests_total'),
+      help: 'HTTP requests by method, route and status (not counting /metrics)',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
     httpDuration: new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP request duration',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      name: name('http_request_duration_seconds'),
+      help: 'HTTP request duration by method and route (not counting /metrics)',
+      labelNames: ['method', 'route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    graphqlOperations: new Counter({
+      name: name('graphql_operations_total'),
+      help: 'GraphQL operations by operation name (bounded; otherwise "other") and type',
+      labelNames: ['operation', 'type'],
+      registers,
+    }),
+    graphqlDuration: new Histogram({
+      name: name('graphql_operation_duration_seconds'),
+      help: 'GraphQL operation duration, from request to response, by operation name and type',
+      labelNames: ['operation', 'type'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    graphqlErrors: new Counter({
+      name: name('graphql_errors_total'),
+      help: 'GraphQL errors sent to clients, by operation name and error code',
+      labelNames: ['operation', 'code'],
       registers,
     }),
   };

@@ -5,8 +5,10 @@
  *
  * Order matters:
  * 1. metrics and logger (everything reports into them);
- * 2. Redis (optional: the API serves without it) and the tiered cache;
- * 3. the database, counting statements per request;
+ * 2. Redis (optional: the API serves without it);
+ * 3. the database, counting statements per request, and its identity,
+ *    which namespaces everything kept in Redis (one cache per database);
+ *    then the tiered cache in that namespace;
  * 4. the relation map (from the migrated schema) and the caching extension;
  * 5. the schema (directives read once) and Apollo Server;
  * 6. the invalidation bus and the change-feed listener, last, once
@@ -35,6 +37,10 @@ import { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { rateLimitStatusPlugin } from './rate-limit-status-plugin.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { OperationLabels } from '../observability/operation-labels.js';
+import { readDatabaseIdentity, type DatabaseIdentity } from '../db/database-identity.js';
+import type { RateLimitConsumer } from '../ratelimit/rule.js';
+import { observabilityPlugin } from './observability-plugin.js';
 import { countStat } from '../observability/request-stats.js';
 import { createRedisClient, RedisGate } from '../redis/redis-client.js';
 import { statsPlugin } from './stats-plugin.js';
@@ -54,6 +60,10 @@ export interface App {
   tokens: TokenService;
   /** Cache policy per type, read from @cacheable. */
   policies: ReadonlyMap<string, CachePolicy>;
+  /** The database served; its id namespaces every Redis key and channel. */
+  identity: DatabaseIdentity;
+  /** `<CACHE_PREFIX>:<database id>`: the prefix of every key this app writes to Redis. */
+  namespace: string;
   close(): Promise<void>;
 }
 
@@ -63,8 +73,8 @@ export interface AppOverrides {
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  const metrics = createMetrics({ defaultMetrics: config.env !== 'test', prefix: config.metrics.prefix });
   const warn = (message: string, error?: unknown) => logger.warn({ err: error }, message);
 
   let redisWarned = false;
@@ -82,17 +92,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       }
     },
   });
-  const redis = new RedisGate(redisClient, { onBreakerChange: (s) => metrics.redisBreakerState.set(s === 'open' ? 1 : 0) });
-  const cache = new CatalogCache({
-    mode: config.cache.mode,
-    prefix: config.cache.prefix,
-    l1MaxEntries: config.cache.l1MaxEntries,
-    l1MaxBytes: config.cache.l1MaxBytes,
-    gate: redis,
-    metrics,
-    now: overrides.now,
-    warn,
-  });
+  const redis = new RedisGate(redisClient);
 
   const database = await openDatabase({
     onPoolError: (error) => logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
@@ -105,26 +105,59 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   });
   const prisma = database.prisma;
+  const identity = await readDatabaseIdentity(prisma, warn);
+  const namespace = `${config.cache.prefix}:${identity.id}`;
+  const cache = new CatalogCache({
+    mode: config.cache.mode,
+    prefix: namespace,
+    l1MaxEntries: config.cache.l1MaxEntries,
+    l1MaxBytes: config.cache.l1MaxBytes,
+    gate: redis,
+    metrics,
+    now: overrides.now,
+    warn,
+  });
+  metrics.observe({
+    redisUp: () => redisClient.status === 'ready',
+    // Disconnected, the gate refuses every call just as an open breaker does.
+    redisBreakerOpen: () => redisClient.status !== 'ready' || redis.breaker.state === 'open',
+    l1: () => ({ entries: cache.l1.entries, bytes: cache.l1.bytes }),
+    dbPool: () => database.poolStats(),
+  });
 
   const limiter = new RateLimiter({
-    gate: redis,
-    prefix: config.cache.prefix,
+    gate: {
+      run: (call, onRoundTrip) => redis.run(call, onRoundTrip),
+      get connected() {
+        return redisClient.status === 'ready';
+      },
+    },
+    prefix: namespace,
     now: overrides.now,
-    onFallback: (rule, mode) => {
-      metrics.rateLimitFallbacks.inc({ field: rule.field, mode });
-      logger.warn({ field: rule.field, mode }, 'Redis unavailable: rate limit fallback in use');
+    fallback: config.rateLimitFallback,
+    onFallback: (rule, mode) => metrics.rateLimitFallbacks.inc({ field: rule.field, mode }),
+    onOutage: (event, { mode, redisConnected }) => {
+      if (event === 'ended') logger.info('Redis answers rate-limit checks again');
+      else logger.warn({ mode, redisConnected, setting: config.rateLimitFallback }, 'Redis cannot answer rate-limit checks: falling back until it does');
     },
   });
+  const countingLimiter: RateLimitConsumer = {
+    consume: async (rule, keyParts, cost) => {
+      const result = await limiter.consume(rule, keyParts, cost);
+      if (!result.allowed) metrics.rateLimitRefusals.inc({ field: rule.field });
+      return result;
+    },
+  };
   const { schema, policies } = buildSchema((base) =>
     config.rateLimitEnabled
-      ? applyRateLimitDirective<GraphQLContext>(base, { limiter, identify: (ctx) => ({ ip: ctx.clientIp, userId: ctx.viewer?.id ?? null }) })
+      ? applyRateLimitDirective<GraphQLContext>(base, { limiter: countingLimiter, identify: (ctx) => ({ ip: ctx.clientIp, userId: ctx.viewer?.id ?? null }) })
       : base,
   );
   const relations = await loadRelationMap(prisma, Object.values(Prisma.ModelName));
   const bus = new InvalidationBus({
     gate: redis,
     subscriber: createRedisClient({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
-    channel: `${config.cache.prefix}:invalidate`,
+    channel: `${namespace}:invalidate`,
     onInvalidate: (entities, collections) => {
       metrics.invalidationsReceived.inc();
       cache.invalidateLocal(entities, collections);
@@ -148,10 +181,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    formatError: createFormatError({
-      production: config.production,
-      onInternal: (error) => logger.error({ err: error }, 'internal error while resolving'),
-    }),
+    // We own SIGINT/SIGTERM (src/server/main.ts drains, then stops Apollo);
+    // Apollo's own handler would stop it mid-drain and re-raise the signal.
+    stopOnTerminationSignals: false,
+    // Masked errors are logged with the request id by observabilityPlugin.
+    formatError: createFormatError({ production: config.production }),
     parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
     // Order: refuse over-limit operations before anything runs; the status
     // and stats plugins only shape the response.
@@ -162,6 +196,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       protectionPlugin(DEFAULT_LIMITS),
       rateLimitStatusPlugin(),
       statsPlugin({ enabled: !config.production }),
+      observabilityPlugin({
+        metrics,
+        logger,
+        labels: new OperationLabels({ known: config.metrics.operationNames, maxDynamic: config.metrics.maxOperations }),
+      }),
     ],
   });
   await apollo.start();
@@ -192,12 +231,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     db,
     tokens,
     policies,
+    identity,
+    namespace,
     close: async () => {
       await stopFeed();
       bus.close();
       await apollo.stop();
       await database.close();
-      redisClient.disconnect();
+      // QUIT lets replies in flight arrive; a Redis that is not there is just dropped.
+      await redisClient.quit().catch(() => redisClient.disconnect());
     },
   };
 }

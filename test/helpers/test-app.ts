@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createApp, type App } from '../../src/server/app.js';
 import { createHttpServer } from '../../src/server/http.js';
 import { REDIS_URL } from './env.js';
+import { deleteKeys } from './redis-cleanup.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -33,7 +34,7 @@ export async function startTestApp(options: {
   /** The app's clock (cache TTLs, rate-limit windows). */
   now?: () => number;
 }): Promise<TestApp> {
-  const prefix = options.prefix ?? `t${randomBytes(4).toString('hex')}`;
+  const prefix = options.prefix ?? testPrefix();
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: options.databaseUrl,
@@ -65,10 +66,18 @@ export async function startTestApp(options: {
       return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] } as never;
     },
     close: async () => {
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
+      // Leave nothing behind in Redis: every key this app's namespace holds.
+      await deleteKeys(config.redis.url, prefix);
     },
   };
+}
+
+/** A fresh cache prefix, marked with the run so a run's leftovers can be found. */
+export function testPrefix(): string {
+  return `t${process.env.CATALOG_TEST_RUN ?? ''}${randomBytes(4).toString('hex')}`;
 }
 
 /** Signs in through the API and returns the Authorization header. */
