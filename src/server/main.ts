@@ -68,13 +68,24 @@ function listen(server: Server, config: Config): Promise<void> {
   });
 }
 
+/** Prisma's driver-adapter error kinds, as the codes explainDatabaseError knows. */
+const ADAPTER_KINDS: Record<string, string> = {
+  DatabaseNotReachable: 'P1001',
+  DatabaseDoesNotExist: 'P1003',
+  AuthenticationFailed: 'P1000',
+  TableDoesNotExist: 'P2021',
+};
+
 /** One line for a start-up failure, and its exit code. */
 export function describeStartupError(error: unknown, config?: Config): { line: string; exitCode: number } {
   if (error instanceof ConfigError) return { line: error.message, exitCode: 2 };
-  const database = config && explainDatabaseError(error, config.database);
+  const kind = (error as { meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null)?.meta?.driverAdapterError?.cause?.kind;
+  const database = config && explainDatabaseError(kind && ADAPTER_KINDS[kind] ? { code: ADAPTER_KINDS[kind] } : error, config.database);
   if (database) return { line: database, exitCode: 1 };
+  // Prisma's messages start with a blank line and the call site; the cause is last.
   const message = error instanceof Error ? error.message : String(error);
-  return { line: `Could not start: ${message.split('\n')[0]}`, exitCode: 1 };
+  const last = message.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? 'unknown error';
+  return { line: `Could not start: ${last}`, exitCode: 1 };
 }
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config/config.js';
+import type { Logger } from '../../src/observability/logger.js';
 import { createApp, type App } from '../../src/server/app.js';
 import { createHttpServer } from '../../src/server/http.js';
 import { REDIS_URL } from './env.js';
@@ -33,6 +34,8 @@ export async function startTestApp(options: {
   waitForRedis?: boolean;
   /** The app's clock (cache TTLs, rate-limit windows). */
   now?: () => number;
+  /** A logger to read what the app logs (default: none). */
+  logger?: Logger;
 }): Promise<TestApp> {
   const prefix = options.prefix ?? testPrefix();
   const config = loadConfig({
@@ -44,7 +47,7 @@ export async function startTestApp(options: {
     DATABASE_POOL_SIZE: '4',
     ...options.env,
   });
-  const app = await createApp(config, { now: options.now });
+  const app = await createApp(config, { now: options.now, logger: options.logger });
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
