@@ -49,7 +49,7 @@ const schema = z.object({
    */
   RATE_LIMIT_FALLBACK: z.enum(['local', 'closed', 'directive']).optional(),
   /** How long SIGTERM/SIGINT waits for in-flight requests before closing connections. */
-  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(8_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `pretty` (development default, needs the dev-only pino-pretty) or `json`. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
