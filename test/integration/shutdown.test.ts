@@ -34,9 +34,8 @@ interface Reply {
 
 /** A POST whose body is held back until `finish()` is called: a request in flight for as long as we like. */
 function heldRequest(port: number, agent: http.Agent) {
-  let reply!: Promise<Reply>;
   const req = http.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } });
-  reply = new Promise<Reply>((resolve, reject) => {
+  const reply = new Promise<Reply>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
