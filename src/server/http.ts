@@ -122,7 +122,7 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       app.metrics.httpDuration.observe({ method, route }, Number(process.hrtime.bigint() - started) / 1e9);
     });
     handle(req, res, requestId).catch((error: unknown) => {
-      res.log.error({ err: error }, 'unhandled error in HTTP handler');
+      app.logger.error({ requestId, err: error }, 'unhandled error in HTTP handler');
       if (!res.headersSent) sendErrors(res, 500, 'Internal server error', ErrorCode.INTERNAL_SERVER_ERROR, { requestId });
       else res.end();
     });

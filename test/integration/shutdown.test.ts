@@ -4,9 +4,15 @@
  * process exits 0. Run as a real child process with NODE_ENV=production,
  * where Apollo would install its own signal handler if we let it.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
+import { readDatabaseIdentity } from '../../src/db/database-identity.js';
 import { spawnApi } from '../helpers/api-process.js';
+import { freePort } from '../helpers/free-port.js';
 import { createFixtureDatabase } from '../helpers/fixture.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { testPrefix } from '../helpers/test-app.js';
@@ -96,4 +102,25 @@ describe('graceful shutdown', () => {
       api.child.kill('SIGKILL');
     }
   }, 90_000);
+
+  it('SIGINT with embedded PGlite: the database is closed, exit code 0, and the folder reopens with the same identity', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pglite-stop-'));
+    try {
+      const api = spawnApi({ NODE_ENV: 'development', PGLITE_DIR: path.join(dir, 'data'), REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+      const port = await api.listening(90_000);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      api.child.kill('SIGINT');
+      expect(await api.exited).toEqual({ code: 0, signal: null });
+      expect(api.output).toMatch(/"msg":"stopped"/);
+      const namespace = /"namespace":"[^":]+:(db[0-9a-f]+)"/.exec(api.output)?.[1];
+      const db = await openDatabase({ pgliteDir: path.join(dir, 'data'), poolSize: 1, onStatement: () => undefined });
+      try {
+        expect((await readDatabaseIdentity(db.prisma)).id).toBe(namespace);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });
