@@ -32,9 +32,15 @@ COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/schema ./schema
 USER node
 EXPOSE 4000
+# Readiness (/readyz): PostgreSQL answers and the server is not draining.
+# Docker has one health state and does not restart on it; it gates
+# `depends_on: condition: service_healthy` and load balancers, which is what
+# readiness is for. An orchestrator with two probes should use /livez for
+# liveness (the process answers) and /readyz for readiness.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # Migrate, then replace the shell with Node so SIGTERM reaches the server's
-# drain handler. migrate deploy is idempotent; it lingers ~10 s after
+# drain handler (it drains for up to SHUTDOWN_TIMEOUT_MS, 8 s by default,
+# inside `docker stop`'s 10 s). migrate deploy is idempotent; it lingers ~10 s after
 # finishing (a known quirk of Prisma's WASM schema engine).
 CMD ["sh", "-c", "npx prisma migrate deploy && exec node dist/src/server/main.js"]

@@ -13,6 +13,8 @@ export const SHAPE_VERSION = 1;
 
 const MODEL = /^[A-Z][A-Za-z0-9]{0,63}$/;
 const PART = /^[A-Za-z0-9_.=-]{1,200}$/;
+/** A namespace: `<CACHE_PREFIX>:<database id>` (see src/db/database-identity.ts). */
+const NAMESPACE = /^[A-Za-z0-9_.=-]{1,64}(:[A-Za-z0-9_.=-]{1,64})?$/;
 
 /** Identifies a cached collection: a list or aggregate that depends on one set of rows. */
 export interface CollectionId {
@@ -30,7 +32,7 @@ export class CacheKeys {
   private readonly checked = new Set<string>();
 
   constructor(prefix: string) {
-    if (!PART.test(prefix)) throw new RangeError(`cache prefix must match ${PART}, got ${JSON.stringify(prefix)}`);
+    if (!NAMESPACE.test(prefix)) throw new RangeError(`cache prefix must match ${NAMESPACE}, got ${JSON.stringify(prefix)}`);
     this.base = `${prefix}:${SHAPE_VERSION}`;
   }
 

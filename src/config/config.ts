@@ -16,11 +16,19 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(4000),
   /** PostgreSQL server; when unset the embedded PGlite database in PGLITE_DIR is used. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql://').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgresql://')
+    .refine(parsesAsUrl, 'is not a valid URL (percent-encode special characters in the user name and password)')
+    .optional(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   /** Redis for L2, the invalidation bus and rate limits; optional, the API runs without it. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .refine(parsesAsUrl, 'is not a valid URL (percent-encode special characters in the password)')
+    .default('redis://127.0.0.1:6379'),
   REDIS_COMMAND_TIMEOUT_MS: int(1, 60_000).default(250),
   CACHE_ENABLED: bool.default(true),
   /** 'l1+l2' (default), 'l2' (no in-process tier) or 'off' (DataLoader only). */
@@ -36,8 +44,28 @@ const schema = z.object({
   RATE_LIMIT_ENABLED: bool.default(true),
   /** How many reverse proxies in front of us may set X-Forwarded-For (0 = trust none). */
   TRUSTED_PROXY_HOPS: int(0, 10).default(0),
+  /**
+   * What a rate-limit check does while Redis is down: `local` (count in this
+   * instance's memory), `closed` (refuse) or `directive` (each field's own
+   * `fallback:`). Default: `directive` in production, `local` elsewhere.
+   */
+  RATE_LIMIT_FALLBACK: z.enum(['local', 'closed', 'directive']).optional(),
+  /** How long SIGTERM/SIGINT waits for in-flight requests before closing connections. */
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(8_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (development default, needs the dev-only pino-pretty) or `json`. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** Prefix of every Prometheus metric name. */
+  METRICS_PREFIX: z.string().regex(/^([a-zA-Z_][a-zA-Z0-9_]{0,31})?$/, 'letters, digits and _ only, at most 32, not starting with a digit').default('catalog_'),
+  /** Operation names that get their own metric label; when unset, the first METRICS_MAX_OPERATIONS names seen. */
+  METRICS_OPERATION_NAMES: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(,[A-Za-z_][A-Za-z0-9_]*)*$/, 'a comma-separated list of GraphQL operation names').optional(),
+  METRICS_MAX_OPERATIONS: int(0, 1000).default(100),
 });
+
+/** Settings whose value is never printed, not even in an error. */
+const SECRET_SETTINGS = new Set(['JWT_SECRET']);
+/** Settings that are URLs which may carry a password: printed with the password masked. */
+const URL_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL']);
 
 export type Env = z.input<typeof schema>;
 
@@ -59,15 +87,38 @@ export interface Config {
   auth: { jwtSecret: string; tokenTtlSeconds: number };
   trustedProxyHops: number;
   rateLimitEnabled: boolean;
+  /** What rate limits do while Redis is down (a slow Redis always falls back to `local`). */
+  rateLimitFallback: 'local' | 'closed' | 'directive';
+  shutdownTimeoutMs: number;
   logLevel: string;
+  logFormat: 'json' | 'pretty';
+  metrics: { prefix: string; operationNames?: string[]; maxOperations: number };
 }
 
 /** A fixed secret for development and tests only; production must set JWT_SECRET. */
 const DEV_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
 
+function parsesAsUrl(value: string): boolean {
+  return URL.canParse(value);
+}
+
+/** A value fit to print: secrets hidden, passwords inside URLs masked. */
+export function printable(name: string, value: string | undefined): string {
+  if (value === undefined) return 'unset';
+  if (SECRET_SETTINGS.has(name)) return '(value hidden)';
+  if (URL_SETTINGS.has(name)) {
+    if (!URL.canParse(value)) return '(value hidden: it may hold a password)';
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return JSON.stringify(url.toString());
+  }
+  return JSON.stringify(value);
+}
+
 /**
  * Parses and validates the environment. Throws a ConfigError naming every bad
- * option and the value it got, so start-up stops with a clear message.
+ * option and why, in one line, with the value unless it is a secret (URLs are
+ * shown with their password masked), so start-up stops with a clear message.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -75,7 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(cleaned[name])}: ${issue.message}`;
+      return `${name}=${printable(name, cleaned[name])}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -101,6 +152,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET, tokenTtlSeconds: e.JWT_TTL_SECONDS },
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     rateLimitEnabled: e.RATE_LIMIT_ENABLED,
+    // Production honours each field's `fallback:` (login refuses while Redis
+    // is down, so a lost Redis cannot open the door to password guessing
+    // across instances); development and tests count locally, so the API
+    // works without Redis.
+    rateLimitFallback: e.RATE_LIMIT_FALLBACK ?? (production ? 'directive' : 'local'),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    metrics: {
+      prefix: e.METRICS_PREFIX,
+      operationNames: e.METRICS_OPERATION_NAMES?.split(','),
+      maxOperations: e.METRICS_MAX_OPERATIONS,
+    },
   };
 }

@@ -38,6 +38,8 @@ export interface Database {
    * been missed in between).
    */
   listen(channel: string, listener: ChangeListener, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /** The pool's connections right now, or null without a pool (PGlite). */
+  poolStats(): { total: number; idle: number; waiting: number; max: number } | null;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       listeners.push(stop);
       return stop;
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize }),
     close: async () => {
       await Promise.all(listeners.map((stop) => stop()));
       await prisma.$disconnect();
@@ -137,6 +140,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       const unlisten = await db.listen(channel, listener);
       return async () => unlisten();
     },
+    poolStats: () => null,
     close: async () => {
       await prisma.$disconnect();
       await db.close();

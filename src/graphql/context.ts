@@ -26,4 +26,8 @@ export interface GraphQLContext {
   reads?: ReadSet;
   /** The rate-limit checks of this execution, while its response may still be reused. */
   ledger?: RateLimitLedger;
+  /** The request's id (x-request-id), for logs and masked errors. */
+  requestId: string;
+  /** Told the operation's name once Apollo has resolved it, for the request's log line. */
+  onOperation?: (name: string | null) => void;
 }

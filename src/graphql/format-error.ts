@@ -17,7 +17,21 @@ const CLIENT_CODES = new Set([
   ErrorCode.RATE_LIMITED,
 ]);
 
-export function createFormatError(options: { production: boolean; onInternal: (error: unknown) => void }) {
+/**
+ * True for an error that will be masked as INTERNAL_SERVER_ERROR: neither an
+ * AppError nor one of the client codes. Its details belong in the server log.
+ */
+export function isInternalError(error: unknown): boolean {
+  if (unwrapResolverError(error) instanceof AppError) return false;
+  const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  return !(typeof code === 'string' && CLIENT_CODES.has(code));
+}
+
+/**
+ * `onInternal` sees every masked error; the server logs them from a plugin
+ * instead (with the request id), so it is optional.
+ */
+export function createFormatError(options: { production: boolean; onInternal?: (error: unknown) => void }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
@@ -28,7 +42,7 @@ export function createFormatError(options: { production: boolean; onInternal: (e
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    options.onInternal(original);
+    options.onInternal?.(original);
     return {
       message: options.production ? 'Internal server error' : `Internal server error: ${(original as Error)?.message ?? 'unknown'}`,
       locations: formatted.locations,

@@ -1,6 +1,12 @@
 /**
  * Prometheus metrics. The composition root creates one `Metrics` per process
  * on its own registry (no global default registry) and passes it down.
+ *
+ * Every name starts with a configurable prefix (default `catalog_`). Labels
+ * are bounded: routes are a fixed list, operation names come from a bounded
+ * set (see operation-labels.ts), error codes are the API's own. Gauges of
+ * live state (Redis, breaker, L1, pool) are read at scrape time from the
+ * sources the composition root hands to `observe`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -32,32 +38,83 @@ export class LookupTally {
   }
 }
 
+/** Live state read at scrape time. */
+export interface MetricSources {
+  redisUp(): boolean;
+  /** True while the cache skips Redis: breaker open, or no connection to try. */
+  redisBreakerOpen(): boolean;
+  l1(): { entries: number; bytes: number };
+  /** Pool connections, or null when there is no pool (embedded PGlite). */
+  dbPool(): { total: number; idle: number; waiting: number; max: number } | null;
+}
+
 export interface Metrics {
   readonly registry: Registry;
+  /** The name prefix of every metric. */
+  readonly prefix: string;
   readonly dbStatements: Counter;
   /** Hits and misses per tier and type; exported as cache_hits_total and cache_misses_total. */
   readonly cacheLookups: LookupTally;
   readonly cacheStaleServed: Counter<'type'>;
   readonly cacheDecodeErrors: Counter;
   readonly redisRoundTrips: Counter;
-  readonly redisBreakerState: Gauge;
   readonly invalidationsPublished: Counter;
   readonly invalidationsReceived: Counter;
   readonly invalidationDelay: Histogram;
   readonly l1Flushes: Counter<'reason'>;
   readonly rateLimitFallbacks: Counter<'field' | 'mode'>;
-  readonly httpRequests: Counter<'status'>;
-  readonly httpDuration: Histogram;
+  readonly rateLimitRefusals: Counter<'field'>;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly graphqlOperations: Counter<'operation' | 'type'>;
+  readonly graphqlDuration: Histogram<'operation' | 'type'>;
+  readonly graphqlErrors: Counter<'operation' | 'code'>;
+  /** Connects the scrape-time gauges to live state; until then they read 0. */
+  observe(sources: MetricSources): void;
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export function createMetrics(options: { defaultMetrics?: boolean; prefix?: string } = {}): Metrics {
+  const prefix = options.prefix ?? '';
   const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix });
   const registers = [registry];
+  let sources: MetricSources | undefined;
+  const name = (n: string) => `${prefix}${n}`;
+  const gauge = (n: string, help: string, read: (s: MetricSources, g: Gauge<string>) => void, labelNames: string[] = []) =>
+    new Gauge({
+      name: name(n),
+      help,
+      labelNames,
+      registers,
+      collect() {
+        if (sources) read(sources, this);
+      },
+    });
+
+  gauge('redis_up', '1 while the connection to Redis is ready', (s, g) => g.set(s.redisUp() ? 1 : 0));
+  gauge('redis_breaker_open', '1 while the cache skips Redis (circuit breaker open, or Redis disconnected)', (s, g) => g.set(s.redisBreakerOpen() ? 1 : 0));
+  gauge('cache_l1_entries', 'Entries in the in-process L1 cache', (s, g) => g.set(s.l1().entries));
+  gauge('cache_l1_bytes', 'Approximate bytes held by the in-process L1 cache', (s, g) => g.set(s.l1().bytes));
+  gauge(
+    'db_pool_connections',
+    'PostgreSQL pool connections by state (in_use, idle, waiting clients, max)',
+    (s, g) => {
+      const pool = s.dbPool();
+      if (!pool) return;
+      g.set({ state: 'in_use' }, pool.total - pool.idle);
+      g.set({ state: 'idle' }, pool.idle);
+      g.set({ state: 'waiting' }, pool.waiting);
+      g.set({ state: 'max' }, pool.max);
+    },
+    ['state'],
+  );
+
   const cacheLookups = new LookupTally();
-  const lookupCounter = (result: 'hit' | 'miss', name: string, help: string) =>
+  const lookupCounter = (result: 'hit' | 'miss', n: string, help: string) =>
     new Counter({
-      name,
+      name: name(n),
       help,
       labelNames: ['tier', 'type'],
       registers,
@@ -68,34 +125,62 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     });
   lookupCounter('hit', 'cache_hits_total', 'Cache hits by tier and type');
   lookupCounter('miss', 'cache_misses_total', 'Cache misses by tier and type');
+
   return {
     registry,
+    prefix,
+    observe: (s) => void (sources = s),
+    dbStatements: new Counter({ name: name('db_statements_total'), help: 'SQL statements sent to the database', registers }),
     cacheLookups,
-    dbStatements: new Counter({ name: 'db_statements_total', help: 'SQL statements sent to the database', registers }),
-    cacheStaleServed: new Counter({ name: 'cache_stale_served_total', help: 'Stale values served within the grace period', labelNames: ['type'], registers }),
-    cacheDecodeErrors: new Counter({ name: 'cache_decode_errors_total', help: 'L2 values that failed to decode (treated as misses)', registers }),
-    redisRoundTrips: new Counter({ name: 'redis_round_trips_total', help: 'Redis round trips made by the cache', registers }),
-    redisBreakerState: new Gauge({ name: 'redis_breaker_open', help: '1 while the Redis circuit breaker is open', registers }),
-    invalidationsPublished: new Counter({ name: 'cache_invalidations_published_total', help: 'Invalidation messages published', registers }),
-    invalidationsReceived: new Counter({ name: 'cache_invalidations_received_total', help: 'Invalidation messages received from other instances', registers }),
+    cacheStaleServed: new Counter({ name: name('cache_stale_served_total'), help: 'Stale values served within the grace period', labelNames: ['type'], registers }),
+    cacheDecodeErrors: new Counter({ name: name('cache_decode_errors_total'), help: 'L2 values that failed to decode (treated as misses)', registers }),
+    redisRoundTrips: new Counter({ name: name('redis_round_trips_total'), help: 'Redis round trips made by the cache', registers }),
+    invalidationsPublished: new Counter({ name: name('cache_invalidations_published_total'), help: 'Invalidation messages published', registers }),
+    invalidationsReceived: new Counter({ name: name('cache_invalidations_received_total'), help: 'Invalidation messages received from other instances', registers }),
     invalidationDelay: new Histogram({
-      name: 'cache_invalidation_delay_seconds',
+      name: name('cache_invalidation_delay_seconds'),
       help: 'From publishing an invalidation to applying it on another instance',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
-    l1Flushes: new Counter({ name: 'cache_l1_flushes_total', help: 'Whole-L1 flushes', labelNames: ['reason'], registers }),
+    l1Flushes: new Counter({ name: name('cache_l1_flushes_total'), help: 'Whole-L1 flushes', labelNames: ['reason'], registers }),
     rateLimitFallbacks: new Counter({
-      name: 'rate_limit_fallbacks_total',
+      name: name('rate_limit_fallbacks_total'),
       help: 'Rate-limit checks decided without Redis, by field and fallback mode',
       labelNames: ['field', 'mode'],
       registers,
     }),
-    httpRequests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by status', labelNames: ['status'], registers }),
+    rateLimitRefusals: new Counter({ name: name('rate_limit_refusals_total'), help: 'Calls refused by @rateLimit, by field', labelNames: ['field'], registers }),
+    httpRequests: new Counter({
+      name: name('http_requests_total'),
+      help: 'HTTP requests by method, route and status (not counting /metrics)',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
     httpDuration: new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP request duration',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      name: name('http_request_duration_seconds'),
+      help: 'HTTP request duration by method and route (not counting /metrics)',
+      labelNames: ['method', 'route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    graphqlOperations: new Counter({
+      name: name('graphql_operations_total'),
+      help: 'GraphQL operations by operation name (bounded; otherwise "other") and type',
+      labelNames: ['operation', 'type'],
+      registers,
+    }),
+    graphqlDuration: new Histogram({
+      name: name('graphql_operation_duration_seconds'),
+      help: 'GraphQL operation duration, from request to response, by operation name and type',
+      labelNames: ['operation', 'type'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    graphqlErrors: new Counter({
+      name: name('graphql_errors_total'),
+      help: 'GraphQL errors sent to clients, by operation name and error code',
+      labelNames: ['operation', 'code'],
       registers,
     }),
   };
@@ -114,7 +199,7 @@ export function observeResponseStore(metrics: Metrics, store: ResponseStoreRepor
   const registers = [metrics.registry];
   const counter = (name: string, help: string, read: () => number) =>
     new Counter({
-      name,
+      name: `${metrics.prefix}${name}`,
       help,
       registers,
       collect() {
@@ -126,6 +211,15 @@ export function observeResponseStore(metrics: Metrics, store: ResponseStoreRepor
   counter('response_reuse_misses_total', 'Reusable requests that found no current response', () => store.counts.misses);
   counter('response_reuse_invalidations_total', 'Kept responses dropped because something they read changed', () => store.counts.invalidations);
   counter('response_reuse_stores_total', 'Responses kept for reuse', () => store.counts.stores);
-  new Gauge({ name: 'response_reuse_entries', help: 'Responses kept for reuse', registers, collect() { this.set(store.entries); } });
-  new Gauge({ name: 'response_reuse_bytes', help: 'Approximate bytes held by kept responses', registers, collect() { this.set(store.bytes); } });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name: `${metrics.prefix}${name}`,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge('response_reuse_entries', 'Responses kept for reuse', () => store.entries);
+  gauge('response_reuse_bytes', 'Approximate bytes held by kept responses', () => store.bytes);
 }

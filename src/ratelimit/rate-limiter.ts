@@ -1,10 +1,18 @@
 /**
  * Checks rate-limit rules: one atomic Lua round trip to Redis per check,
- * shared by every instance. When Redis cannot be reached (disconnected,
- * breaker open, command failed or timed out) the rule's fallback applies:
- * LOCAL decides in process with the same algorithm (per instance, bounded
- * memory); CLOSED refuses for one window. Every fallback decision is reported
- * through `onFallback` and, given a registry, a prom-client counter.
+ * shared by every instance. When Redis cannot answer, a fallback decides:
+ *
+ * - Redis is down (no connection): the configured `fallback` applies, either
+ *   for every rule (`local`, `closed`) or as each rule says (`directive`).
+ *   LOCAL decides in process with the same algorithm (per instance, bounded
+ *   memory); CLOSED refuses for one window.
+ * - Redis is connected but slow (a timeout, or the breaker opened by
+ *   timeouts): always LOCAL. A slow Redis must never lock every user out of
+ *   `login`; the local count still bounds guessing per instance.
+ *
+ * Every fallback decision is reported through `onFallback` and, given a
+ * registry, a prom-client counter; `onOutage` reports only the first fallback
+ * of an outage and the first Redis answer after it, so logs get one line each.
  */
 import { Counter, type Registry } from 'prom-client';
 import { countInto, type RequestStats } from '../observability/request-stats.js';
@@ -17,8 +25,16 @@ import { RedisScript, type ScriptReply } from './redis-script.js';
 import type { FallbackMode, RateLimitAlgorithm, RateLimitCheck, RateLimitConsumer, RateLimitResult, RateLimitRule } from './rule.js';
 
 export interface RateLimiterOptions {
-  /** Redis behind its breaker; `run` resolves to undefined when Redis is unavailable or the call failed. */
-  gate: Pick<RedisGate, 'run'>;
+  /**
+   * Redis behind its breaker; `run` resolves to undefined when Redis is
+   * unavailable or the call failed. `connected` (optional) tells a slow Redis
+   * (connected) from a lost one; without it every failure counts as lost.
+   */
+  gate: Pick<RedisGate, 'run'> & { readonly connected?: boolean };
+  /** What to do while Redis is lost (default `directive`: each rule's own fallback). */
+  fallback?: 'local' | 'closed' | 'directive';
+  /** Called when decisions start being made without Redis, and when Redis answers again. */
+  onOutage?: (event: 'started' | 'ended', detail: { mode: FallbackMode; redisConnected: boolean }) => void;
   /** Namespace of every key, e.g. the cache prefix. */
   prefix: string;
   /** The clock (ms); also sent to the scripts, so tests can drive Redis time. */
@@ -34,7 +50,10 @@ export interface RateLimiterOptions {
 const FALLBACK_METRIC = 'rate_limit_fallbacks_total';
 
 export class RateLimiter implements RateLimitConsumer {
-  private readonly gate: Pick<RedisGate, 'run'>;
+  private readonly gate: RateLimiterOptions['gate'];
+  private readonly fallbackSetting: NonNullable<RateLimiterOptions['fallback']>;
+  private readonly onOutage: RateLimiterOptions['onOutage'];
+  private inOutage = false;
   private readonly prefix: string;
   private readonly now: () => number;
   private readonly local: LocalLimiter;
@@ -45,6 +64,8 @@ export class RateLimiter implements RateLimitConsumer {
   constructor(options: RateLimiterOptions) {
     if (!options.prefix) throw new Error('RateLimiter: prefix must be a non-empty string');
     this.gate = options.gate;
+    this.fallbackSetting = options.fallback ?? 'directive';
+    this.onOutage = options.onOutage;
     this.prefix = options.prefix;
     this.now = options.now ?? Date.now;
     this.local = new LocalLimiter(options.localMaxKeys ?? 100_000);
@@ -92,13 +113,31 @@ export class RateLimiter implements RateLimitConsumer {
     );
     return calls.map((call, i) => {
       const reply = replies?.[i];
-      if (reply) return { allowed: reply[0] === 1, remaining: reply[1], msBeforeNext: reply[2], source: 'redis' };
+      if (reply) {
+        if (this.inOutage) {
+          this.inOutage = false;
+          this.onOutage?.('ended', { mode: 'local', redisConnected: true });
+        }
+        return { allowed: reply[0] === 1, remaining: reply[1], msBeforeNext: reply[2], source: 'redis' };
+      }
       return this.fallback(call.rule, call.key, now, call.cost);
     });
   }
 
+  /** The fallback for `rule` now: LOCAL while Redis is merely slow, else as configured. */
+  private modeFor(rule: RateLimitRule, redisConnected: boolean): FallbackMode {
+    if (redisConnected) return 'local';
+    if (this.fallbackSetting !== 'directive') return this.fallbackSetting;
+    return rule.fallback === 'CLOSED' ? 'closed' : 'local';
+  }
+
   private fallback(rule: RateLimitRule, key: string, now: number, cost: number): RateLimitResult {
-    const mode: FallbackMode = rule.fallback === 'CLOSED' ? 'closed' : 'local';
+    const redisConnected = this.gate.connected === true;
+    const mode = this.modeFor(rule, redisConnected);
+    if (!this.inOutage) {
+      this.inOutage = true;
+      this.onOutage?.('started', { mode, redisConnected });
+    }
     this.onFallback?.(rule, mode);
     this.fallbacks?.inc({ field: rule.field, mode });
     if (mode === 'closed') return { allowed: false, remaining: 0, msBeforeNext: rule.windowMs, source: 'closed' };

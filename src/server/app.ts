@@ -5,8 +5,10 @@
  *
  * Order matters:
  * 1. metrics and logger (everything reports into them);
- * 2. Redis (optional: the API serves without it) and the tiered cache;
- * 3. the database, counting statements per request;
+ * 2. Redis (optional: the API serves without it);
+ * 3. the database, counting statements per request, and its identity,
+ *    which namespaces everything kept in Redis (one cache per database);
+ *    then the tiered cache in that namespace;
  * 4. the relation map (from the migrated schema) and the caching extension;
  * 5. the schema (directives read once) and Apollo Server;
  * 6. the invalidation bus and the change-feed listener, last, once
@@ -37,6 +39,10 @@ import { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { rateLimitStatusPlugin } from './rate-limit-status-plugin.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics, observeResponseStore } from '../observability/metrics.js';
+import { OperationLabels } from '../observability/operation-labels.js';
+import { readDatabaseIdentity, type DatabaseIdentity } from '../db/database-identity.js';
+import type { RateLimitConsumer } from '../ratelimit/rule.js';
+import { observabilityPlugin } from './observability-plugin.js';
 import { createRedisClient, RedisGate } from '../redis/redis-client.js';
 import { statsPlugin } from './stats-plugin.js';
 
@@ -57,8 +63,14 @@ export interface App {
   reuse: ResponseReuse | undefined;
   /** SQL statements sent since start, by every request and background task. */
   sqlStatements(): number;
+  /** Bounded metric labels for operation names (shared by executed and reused responses). */
+  operationLabels: OperationLabels;
   /** Cache policy per type, read from @cacheable. */
   policies: ReadonlyMap<string, CachePolicy>;
+  /** The database served; its id namespaces every Redis key and channel. */
+  identity: DatabaseIdentity;
+  /** `<CACHE_PREFIX>:<database id>`: the prefix of every key this app writes to Redis. */
+  namespace: string;
   close(): Promise<void>;
 }
 
@@ -68,8 +80,8 @@ export interface AppOverrides {
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  const metrics = createMetrics({ defaultMetrics: config.env !== 'test', prefix: config.metrics.prefix });
   const warn = (message: string, error?: unknown) => logger.warn({ err: error }, message);
 
   let redisWarned = false;
@@ -87,19 +99,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       }
     },
   });
-  const redis = new RedisGate(redisClient, { onBreakerChange: (s) => metrics.redisBreakerState.set(s === 'open' ? 1 : 0) });
-  const cache = new CatalogCache({
-    mode: config.cache.mode,
-    prefix: config.cache.prefix,
-    l1MaxEntries: config.cache.l1MaxEntries,
-    l1MaxBytes: config.cache.l1MaxBytes,
-    gate: redis,
-    metrics,
-    now: overrides.now,
-    warn,
-    responseReuseBytes: config.cache.responseReuseBytes,
-  });
-  observeResponseStore(metrics, cache.responses);
+  const redis = new RedisGate(redisClient);
 
   let sqlStatements = 0;
   const database = await openDatabase({
@@ -113,20 +113,60 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   });
   const prisma = database.prisma;
+  const identity = await readDatabaseIdentity(prisma, warn);
+  const namespace = `${config.cache.prefix}:${identity.id}`;
+  const cache = new CatalogCache({
+    mode: config.cache.mode,
+    prefix: namespace,
+    l1MaxEntries: config.cache.l1MaxEntries,
+    l1MaxBytes: config.cache.l1MaxBytes,
+    gate: redis,
+    metrics,
+    now: overrides.now,
+    warn,
+    responseReuseBytes: config.cache.responseReuseBytes,
+  });
+  observeResponseStore(metrics, cache.responses);
+  metrics.observe({
+    redisUp: () => redisClient.status === 'ready',
+    // Disconnected, the gate refuses every call just as an open breaker does.
+    redisBreakerOpen: () => redisClient.status !== 'ready' || redis.breaker.state === 'open',
+    l1: () => ({ entries: cache.l1.entries, bytes: cache.l1.bytes }),
+    dbPool: () => database.poolStats(),
+  });
 
   const limiter = new RateLimiter({
-    gate: redis,
-    prefix: config.cache.prefix,
+    gate: {
+      run: (call, onRoundTrip) => redis.run(call, onRoundTrip),
+      get connected() {
+        return redisClient.status === 'ready';
+      },
+    },
+    prefix: namespace,
     now: overrides.now,
-    onFallback: (rule, mode) => {
-      metrics.rateLimitFallbacks.inc({ field: rule.field, mode });
-      logger.warn({ field: rule.field, mode }, 'Redis unavailable: rate limit fallback in use');
+    fallback: config.rateLimitFallback,
+    onFallback: (rule, mode) => metrics.rateLimitFallbacks.inc({ field: rule.field, mode }),
+    onOutage: (event, { mode, redisConnected }) => {
+      if (event === 'ended') logger.info('Redis answers rate-limit checks again');
+      else logger.warn({ mode, redisConnected, setting: config.rateLimitFallback }, 'Redis cannot answer rate-limit checks: falling back until it does');
     },
   });
+  const countingLimiter: RateLimitConsumer = {
+    consume: async (rule, keyParts, cost, stats) => {
+      const result = await limiter.consume(rule, keyParts, cost, stats);
+      if (!result.allowed) metrics.rateLimitRefusals.inc({ field: rule.field });
+      return result;
+    },
+    consumeMany: async (checks, stats) => {
+      const results = await limiter.consumeMany(checks, stats);
+      results.forEach((result, i) => result.allowed || metrics.rateLimitRefusals.inc({ field: checks[i]!.rule.field }));
+      return results;
+    },
+  };
   const { schema, policies } = buildSchema((base) =>
     config.rateLimitEnabled
       ? applyRateLimitDirective<GraphQLContext>(base, {
-          limiter,
+          limiter: countingLimiter,
           identify: (ctx) => ({ ip: ctx.clientIp, userId: ctx.viewer?.id ?? null }),
           stats: (ctx) => ctx.stats,
           ledger: (ctx) => ctx.ledger,
@@ -137,7 +177,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const bus = new InvalidationBus({
     gate: redis,
     subscriber: createRedisClient({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
-    channel: `${config.cache.prefix}:invalidate`,
+    channel: `${namespace}:invalidate`,
     onInvalidate: (entities, collections) => {
       metrics.invalidationsReceived.inc();
       cache.invalidateLocal(entities, collections);
@@ -157,10 +197,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ? new ResponseReuse({
         store: cache.responses,
         isCurrent: (deps) => cache.isCurrent(deps),
-        limiter: config.rateLimitEnabled ? limiter : undefined,
+        limiter: config.rateLimitEnabled ? countingLimiter : undefined,
       })
     : undefined;
 
+  const operationLabels = new OperationLabels({ known: config.metrics.operationNames, maxDynamic: config.metrics.maxOperations });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: !config.production,
@@ -168,10 +209,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    formatError: createFormatError({
-      production: config.production,
-      onInternal: (error) => logger.error({ err: error }, 'internal error while resolving'),
-    }),
+    // We own SIGINT/SIGTERM (src/server/main.ts drains, then stops Apollo);
+    // Apollo's own handler would stop it mid-drain and re-raise the signal.
+    stopOnTerminationSignals: false,
+    // Masked errors are logged with the request id by observabilityPlugin.
+    formatError: createFormatError({ production: config.production }),
     parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
     // Order: refuse over-limit operations before anything runs; response
     // reuse keeps a response before the stats plugin reports what it did;
@@ -187,6 +229,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ...(reuse ? [responseReusePlugin(reuse)] : []),
       rateLimitStatusPlugin(),
       statsPlugin({ enabled: !config.production, sqlStatements: () => sqlStatements }),
+      observabilityPlugin({
+        metrics,
+        logger,
+        labels: operationLabels,
+      }),
     ],
   });
   await apollo.start();
@@ -218,13 +265,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     tokens,
     reuse,
     sqlStatements: () => sqlStatements,
+    operationLabels,
     policies,
+    identity,
+    namespace,
     close: async () => {
       await stopFeed();
       bus.close();
       await apollo.stop();
       await database.close();
-      redisClient.disconnect();
+      // QUIT lets replies in flight arrive; a Redis that is not there is just dropped.
+      await redisClient.quit().catch(() => redisClient.disconnect());
     },
   };
 }

@@ -1,10 +1,18 @@
 /**
  * The HTTP layer on node:http: /graphql (Apollo Server), the offline
- * playground for browsers, /healthz and /metrics. Every request runs with its
- * own counters (request-stats) and its own loaders.
+ * playground for browsers, the probes (/livez, /readyz, /healthz) and
+ * /metrics. Every request gets a request id and one log line
+ * (request-log.ts), is counted by method and route (except /metrics), and
+ * runs with its own counters (request-stats) and its own loaders.
+ *
+ * While the server drains (`lifecycle.draining`), /readyz answers 503 and
+ * every response carries `Connection: close`, so keep-alive clients move to
+ * another instance instead of having their connection cut.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap } from '@apollo/server';
+import type { Viewer } from '../auth/tokens.js';
+import { ErrorCode } from '../errors/codes.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { documentSizeError } from '../graphql/protection/document-limits.js';
 import { ReadSet } from '../cache/read-set.js';
@@ -13,21 +21,36 @@ import { createRequestLoaders } from '../loaders/index.js';
 import { newRequestStats, type RequestStats } from '../observability/request-stats.js';
 import type { App } from './app.js';
 import { clientIp } from './client-ip.js';
+import { readiness } from './health.js';
+import { Lifecycle } from './lifecycle.js';
+import { createRequestLog } from './request-log.js';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
+const ROUTES = new Set(['/graphql', '/livez', '/readyz', '/healthz']);
+const METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD']);
 
 export interface HttpOptions {
   /** Serves the playground page and its assets; returns false when the request is not for it. */
   playground?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Draining state shared with the shutdown code (lifecycle.ts). */
+  lifecycle?: Lifecycle;
+  /** Request ids for requests without a usable `x-request-id` (default: random UUIDs). */
+  newRequestId?: () => string;
 }
 
 export function createHttpServer(app: App, options: HttpOptions = {}): Server {
   const loaderDeps = { prisma: app.prisma, cache: app.cache, policies: app.policies };
+  const lifecycle = options.lifecycle ?? new Lifecycle();
+  const requestLog = createRequestLog(app.logger, options.newRequestId);
   const debugStats = !app.config.production;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string, started: bigint): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/healthz') return send(res, 200, 'application/json', JSON.stringify({ ok: true, redis: app.redis.available }));
+    if (url.pathname === '/livez') return send(res, 200, 'application/json', JSON.stringify({ status: 'alive' }));
+    if (url.pathname === '/readyz' || url.pathname === '/healthz') {
+      const state = await readiness(app, lifecycle.draining);
+      return send(res, state.status === 'ready' ? 200 : 503, 'application/json', JSON.stringify(state));
+    }
     if (url.pathname === '/metrics') {
       return send(res, 200, app.metrics.registry.contentType, await app.metrics.registry.metrics());
     }
@@ -38,21 +61,27 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
     if (req.method === 'POST') {
       const raw = await readBody(req, MAX_BODY_BYTES);
       if (raw === null) {
-        return send(res, 413, 'application/json', JSON.stringify({ errors: [{ message: `Request body exceeds ${MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+        return sendErrors(res, 413, `Request body exceeds ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
       }
       try {
         body = raw.length ? JSON.parse(raw) : {};
       } catch {
-        return send(res, 400, 'application/json', JSON.stringify({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }));
+        return sendErrors(res, 400, 'Request body is not valid JSON', 'BAD_REQUEST');
       }
     }
     const queryText = typeof (body as { query?: unknown } | undefined)?.query === 'string' ? (body as { query: string }).query : (url.searchParams.get('query') ?? '');
     const tooLarge = documentSizeError(queryText);
     if (tooLarge) return send(res, 400, 'application/json', JSON.stringify({ errors: [tooLarge.toJSON()] }));
     const viewer = await bearerViewer(app, req.headers.authorization);
+    if (viewer === 'invalid') {
+      // A token that was sent but does not verify is not anonymous access:
+      // the client must learn that it has to sign in again.
+      res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+      return sendErrors(res, 401, 'The bearer token is invalid or expired; sign in again', ErrorCode.UNAUTHENTICATED, { requestId });
+    }
     const stats = newRequestStats();
+    const note = requestLog.note(res);
     const ip = clientIp(req, app.config.trustedProxyHops);
-    const wantsStats = debugStats && req.headers['x-debug-stats'] === '1';
     const reuse = app.reuse;
     let ledger: ChargeLedger | undefined;
 
@@ -65,9 +94,14 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
         const charged = await reuse.charge(kept, { ip, userId: viewer?.id ?? null }, stats);
         if (charged.allowed) {
           stats.responseReuse = 'hit';
+          note.operationName = kept.extra.operationName;
+          // Counted like an executed operation (observability-plugin.ts), which a hit skips.
+          const operation = app.operationLabels.label(note.operationName);
+          app.metrics.graphqlOperations.inc({ operation, type: 'query' });
+          app.metrics.graphqlDuration.observe({ operation, type: 'query' }, Number(process.hrtime.bigint() - started) / 1e9);
           res.statusCode = 200;
           res.setHeader('content-type', 'application/json; charset=utf-8');
-          return void res.end(wantsStats ? withStats(kept.body, stats) : kept.body);
+          return void res.end(debugStats && req.headers['x-debug-stats'] === '1' ? withStats(kept.body, stats) : kept.body);
         }
         // A limit refused: execute, with the checks already decided so nothing is charged twice.
         ledger = new ChargeLedger();
@@ -92,6 +126,8 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       stats,
       reads: scope.reads,
       ledger: reuse ? (ledger ?? new ChargeLedger()) : undefined,
+      requestId,
+      onOperation: (name) => void (note.operationName = name),
     };
     const result = await app.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
@@ -109,13 +145,19 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
 
   return createServer((req, res) => {
     const started = process.hrtime.bigint();
+    const requestId = requestLog.start(req, res);
+    lifecycle.track(res);
+    const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    const route = ROUTES.has(pathname) ? pathname : pathname.startsWith('/graphql/assets/') ? '/graphql/assets' : 'other';
     res.on('finish', () => {
-      app.metrics.httpRequests.inc({ status: String(res.statusCode) });
-      app.metrics.httpDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      if (pathname === '/metrics') return; // scrapes are not traffic
+      app.metrics.httpRequests.inc({ method, route, status: String(res.statusCode) });
+      app.metrics.httpDuration.observe({ method, route }, Number(process.hrtime.bigint() - started) / 1e9);
     });
-    handle(req, res).catch((error: unknown) => {
-      app.logger.error({ err: error }, 'unhandled error in HTTP handler');
-      if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+    handle(req, res, requestId, started).catch((error: unknown) => {
+      app.logger.error({ requestId, err: error }, 'unhandled error in HTTP handler');
+      if (!res.headersSent) sendErrors(res, 500, 'Internal server error', ErrorCode.INTERNAL_SERVER_ERROR, { requestId });
       else res.end();
     });
   });
@@ -130,9 +172,11 @@ function withStats(body: string, stats: RequestStats): string {
   return `${body.slice(0, body.lastIndexOf('}'))},"extensions":{"stats":${JSON.stringify(stats)}}}\n`;
 }
 
-async function bearerViewer(app: App, authorization: string | undefined) {
-  const match = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(authorization ?? '');
-  return match ? app.tokens.verify(match[1]!) : null;
+/** The viewer a bearer token names; null without a token; 'invalid' for a token that does not verify. */
+async function bearerViewer(app: App, authorization: string | undefined): Promise<Viewer | null | 'invalid'> {
+  if (authorization === undefined || authorization.trim() === '') return null;
+  const match = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(authorization);
+  return (match && (await app.tokens.verify(match[1]!))) ?? 'invalid';
 }
 
 /** Reads the body as text, or null if it exceeds `limit` bytes. */
@@ -149,6 +193,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function sendErrors(res: ServerResponse, status: number, message: string, code: string, extensions: Record<string, unknown> = {}): void {
+  send(res, status, 'application/json', JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }));
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {

@@ -98,7 +98,7 @@ async function deliveryDelay(metricsUrls: string[]): Promise<CheckerReport['deli
   const buckets = new Map<number, number>();
   for (const url of metricsUrls) {
     const text = await (await fetch(url)).text();
-    for (const m of text.matchAll(/^cache_invalidation_delay_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
+    for (const m of text.matchAll(/^\w*cache_invalidation_delay_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
       const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
       buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
     }

@@ -6,9 +6,11 @@
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config/config.js';
+import type { Logger } from '../../src/observability/logger.js';
 import { createApp, type App } from '../../src/server/app.js';
 import { createHttpServer } from '../../src/server/http.js';
 import { REDIS_URL } from './env.js';
+import { deleteKeys } from './redis-cleanup.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -32,8 +34,10 @@ export async function startTestApp(options: {
   waitForRedis?: boolean;
   /** The app's clock (cache TTLs, rate-limit windows). */
   now?: () => number;
+  /** A logger to read what the app logs (default: none). */
+  logger?: Logger;
 }): Promise<TestApp> {
-  const prefix = options.prefix ?? `t${randomBytes(4).toString('hex')}`;
+  const prefix = options.prefix ?? testPrefix();
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: options.databaseUrl,
@@ -43,7 +47,7 @@ export async function startTestApp(options: {
     DATABASE_POOL_SIZE: '4',
     ...options.env,
   });
-  const app = await createApp(config, { now: options.now });
+  const app = await createApp(config, { now: options.now, logger: options.logger });
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -65,10 +69,18 @@ export async function startTestApp(options: {
       return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] } as never;
     },
     close: async () => {
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
+      // Leave nothing behind in Redis: every key this app's namespace holds.
+      await deleteKeys(config.redis.url, prefix);
     },
   };
+}
+
+/** A fresh cache prefix, marked with the run so a run's leftovers can be found. */
+export function testPrefix(): string {
+  return `t${process.env.CATALOG_TEST_RUN ?? ''}${randomBytes(4).toString('hex')}`;
 }
 
 /** Signs in through the API and returns the Authorization header. */

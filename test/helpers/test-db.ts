@@ -12,7 +12,7 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `catalog_test_${randomBytes(5).toString('hex')}`;
+  const name = `catalog_test_${process.env.CATALOG_TEST_RUN ?? 'x'}_${randomBytes(5).toString('hex')}`;
   // Two files cloning the template at the same moment: PostgreSQL refuses the
   // second while the first copy holds the template (55006). Try again.
   for (let attempt = 0; ; attempt++) {

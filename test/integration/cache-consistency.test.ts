@@ -8,7 +8,8 @@ import type { CachePolicy } from '../../src/cache/policy.js';
 import { createRedisClient, RedisGate } from '../../src/redis/redis-client.js';
 import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
 import { startRedisServer } from '../helpers/redis-server.js';
-import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { deleteKeys } from '../helpers/redis-cleanup.js';
+import { signIn, startTestApp, testPrefix, type TestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
 import { REDIS_URL } from '../helpers/env.js';
 
@@ -33,7 +34,7 @@ describe('no stale set', () => {
   it('a fill that read an old row never overwrites the newer version, in L2 or L1', async () => {
     const gate = new RedisGate(createRedisClient({ url: REDIS_URL, commandTimeoutMs: 500, name: 'test' }));
     await new Promise((r) => setTimeout(r, 100));
-    const prefix = `stale${Date.now()}`;
+    const prefix = testPrefix();
     const slow = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, gate });
     const writer = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, gate });
 
@@ -62,6 +63,7 @@ describe('no stale set', () => {
     expect(fromL2[0]).toMatchObject({ version: newRow!.version, name: 'Renamed' });
     expect(slow.l1.get(slow.keys.entity('Product', 7))).toBeUndefined();
     gate.client.disconnect();
+    await deleteKeys(REDIS_URL, prefix);
   });
 });
 
@@ -69,7 +71,8 @@ describe('strict types', () => {
   it('skip L1, so every read sees L2 and no instance can lag', async () => {
     const gate = new RedisGate(createRedisClient({ url: REDIS_URL, commandTimeoutMs: 500, name: 'strict' }));
     for (let i = 0; i < 100 && !gate.available; i++) await new Promise((r) => setTimeout(r, 10));
-    const cache = new CatalogCache({ mode: 'l1+l2', prefix: `strict${Date.now()}`, l1MaxEntries: 100, l1MaxBytes: 1 << 20, gate });
+    const prefix = testPrefix();
+    const cache = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 100, l1MaxBytes: 1 << 20, gate });
     const strict = { ...policy, strict: true };
     const row = { id: 1, version: 1, name: 'x' };
     await cache.entities.loadMany('Product', strict, [1], async () => [row]);
@@ -77,6 +80,7 @@ describe('strict types', () => {
     await cache.entities.loadMany('Product', policy, [2], async () => [{ ...row, id: 2 }]);
     expect(cache.l1.get(cache.keys.entity('Product', 2))).toBeDefined();
     gate.client.disconnect();
+    await deleteKeys(REDIS_URL, prefix);
   });
 });
 

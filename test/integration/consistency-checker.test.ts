@@ -7,15 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecker } from '../consistency/checker.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
+import { deleteKeys } from '../helpers/redis-cleanup.js';
+import { testPrefix } from '../helpers/test-app.js';
 import type { TestDatabase } from '../helpers/test-db.js';
 
 let db: TestDatabase;
+const prefix = testPrefix();
 
 beforeAll(async () => {
   db = await createFixtureDatabase();
 });
 
 afterAll(async () => {
+  await deleteKeys(REDIS_URL, prefix);
   await db.drop();
 });
 
@@ -24,7 +28,7 @@ describe('consistency checker', () => {
     const report = await runChecker({
       databaseUrl: db.url,
       redisUrl: REDIS_URL,
-      prefix: `chk${Date.now()}`,
+      prefix,
       instances: 2,
       clients: 16,
       durationMs: 20_000,

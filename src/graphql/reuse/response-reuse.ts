@@ -37,7 +37,15 @@ export interface ResponseReuseOptions {
   textIndexBytes?: number;
 }
 
-export type ReusedResponse = StoredResponse<Charge[]>;
+/** What a kept response needs besides its body to be served again. */
+export interface KeptExecution {
+  /** The rate-limit checks its execution made. */
+  charges: Charge[];
+  /** The operation's name as resolved (for logs and metrics). */
+  operationName: string | null;
+}
+
+export type ReusedResponse = StoredResponse<KeptExecution>;
 
 export interface Charged {
   checks: Array<{ rule: Charge['rule']; keyParts: string[] }>;
@@ -48,13 +56,13 @@ export interface Charged {
 const documentIds = new WeakMap<DocumentNode, string>();
 
 export class ResponseReuse {
-  private readonly store: ResponseStore<Charge[]>;
+  private readonly store: ResponseStore<KeptExecution>;
   private readonly isCurrent: (deps: Dependencies) => boolean;
   private readonly limiter: RateLimitConsumer | undefined;
   private readonly texts: LRUCache<string, string>;
 
   constructor(options: ResponseReuseOptions) {
-    this.store = options.store as ResponseStore<Charge[]>;
+    this.store = options.store as ResponseStore<KeptExecution>;
     this.isCurrent = options.isCurrent;
     this.limiter = options.limiter;
     this.texts = new LRUCache<string, string>({
@@ -87,17 +95,17 @@ export class ResponseReuse {
    * Keeps a response, unless its reads were spoiled or have already moved on.
    * Returns whether it was stored.
    */
-  keep(key: string, body: string, reads: ReadSet, charges: Charge[]): boolean {
+  keep(key: string, body: string, reads: ReadSet, execution: KeptExecution): boolean {
     if (reads.spoiled) return false;
     const deps = reads.freeze();
     if (!this.isCurrent(deps)) return false;
-    this.store.set(key, { body, deps, extra: charges });
+    this.store.set(key, { body, deps, extra: execution });
     return true;
   }
 
   /** Charges a reused response's rate-limit checks for this caller, in one round trip. */
   async charge(response: ReusedResponse, caller: CallerIdentity, stats: RequestStats): Promise<Charged> {
-    const checks = response.extra.map(({ rule, args }) => ({ rule, keyParts: keyParts(rule, caller, args) }));
+    const checks = response.extra.charges.map(({ rule, args }) => ({ rule, keyParts: keyParts(rule, caller, args) }));
     if (!this.limiter || checks.length === 0) return { checks, results: [], allowed: true };
     const results = await this.limiter.consumeMany(checks, stats);
     return { checks, results, allowed: results.every((r) => r.allowed) };

@@ -15,8 +15,10 @@ export function responseReusePlugin(reuse: ResponseReuse): ApolloServerPlugin<Gr
     async requestDidStart({ contextValue }) {
       if (!contextValue.reads) return;
       let key: string | undefined;
+      let name: string | null = null;
       return {
-        async didResolveOperation({ schema, document, operation, request, contextValue: ctx }) {
+        async didResolveOperation({ schema, document, operation, operationName, request, contextValue: ctx }) {
+          name = operationName;
           if (!operation || !isShareable(schema, document, operation) || typeof request.query !== 'string') {
             ctx.reads = undefined;
             ctx.ledger = undefined;
@@ -32,7 +34,8 @@ export function responseReusePlugin(reuse: ResponseReuse): ApolloServerPlugin<Gr
           if (errors?.length || !data || (response.http.status !== undefined && response.http.status !== 200)) return;
           // The body exactly as Apollo Server writes it (JSON and a newline), without extensions.
           const body = `${JSON.stringify({ data })}\n`;
-          if (reuse.keep(key, body, reads, (ctx.ledger as ChargeLedger | undefined)?.charges ?? [])) ctx.stats.responseReuse = 'stored';
+          const charges = (ctx.ledger as ChargeLedger | undefined)?.charges ?? [];
+          if (reuse.keep(key, body, reads, { charges, operationName: name })) ctx.stats.responseReuse = 'stored';
         },
       };
     },

@@ -1,0 +1,72 @@
+/**
+ * One log line per HTTP request: request id, method, path, GraphQL operation
+ * name, status and duration. Never headers (they carry bearer tokens) and
+ * never the query string (GET variables may carry passwords). Probes and
+ * scrapes (/livez, /readyz, /healthz, /metrics) log at debug, so they do not
+ * drown the rest at the default level; a request the client abandoned logs
+ * at warn.
+ *
+ * The request id is the caller's `x-request-id` when it looks like one (a
+ * proxy or client correlating its own logs), otherwise a fresh UUID; it is
+ * sent back in `x-request-id` and in masked errors' `extensions.requestId`.
+ *
+ * Written on pino directly rather than with pino-http: pino-http builds a
+ * child logger with the serialized request for every request, even when its
+ * level is off; measured on this machine, ~30 µs per request with the line
+ * disabled against ~2 µs here (~50 µs against ~8 µs when logged).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../observability/logger.js';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+const QUIET_PATHS = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
+
+/** What the GraphQL layer learned about a request, for its log line. */
+export interface RequestNote {
+  operationName?: string | null;
+}
+
+export interface RequestLog {
+  /**
+   * Gives the request its id (also set as the `x-request-id` response
+   * header) and logs one line when the response is done. Returns the id.
+   */
+  start(req: IncomingMessage, res: ServerResponse): string;
+  /** The note attached to a response, filled in while it is handled. */
+  note(res: ServerResponse): RequestNote;
+}
+
+export function createRequestLog(logger: Logger, newId: () => string = randomUUID): RequestLog {
+  const notes = new WeakMap<ServerResponse, RequestNote>();
+  return {
+    start: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const requestId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newId();
+      res.setHeader('x-request-id', requestId);
+      const started = performance.now();
+      res.once('close', () => {
+        const path = (req.url ?? '/').split('?')[0]!;
+        const status = res.statusCode;
+        const finished = res.writableFinished;
+        const level = !finished ? 'warn' : status >= 500 ? 'error' : QUIET_PATHS.has(path) ? 'debug' : 'info';
+        if (!logger.isLevelEnabled(level)) return;
+        const responseTime = Math.round((performance.now() - started) * 10) / 10;
+        const line = {
+          requestId,
+          req: { method: req.method, path },
+          res: { status },
+          responseTime,
+          operation: notes.get(res)?.operationName ?? undefined,
+        };
+        logger[level](line, finished ? `${req.method} ${path} ${status} ${responseTime} ms` : `${req.method} ${path} abandoned by the client after ${responseTime} ms`);
+      });
+      return requestId;
+    },
+    note: (res) => {
+      let note = notes.get(res);
+      if (!note) notes.set(res, (note = {}));
+      return note;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * A real pino logger whose JSON lines are kept in memory, so tests can read
+ * what the app logged (request lines, warnings) exactly as production would
+ * write them.
+ */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { Logger } from '../../src/observability/logger.js';
+
+export interface CapturedLog {
+  logger: Logger;
+  /** Every line so far, parsed. */
+  readonly lines: Array<Record<string, unknown>>;
+  /** Every line so far, as written. */
+  readonly text: string;
+}
+
+export function captureLog(level = 'info'): CapturedLog {
+  const raw: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      raw.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return {
+    logger: pino({ level }, stream),
+    get lines() {
+      return raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    get text() {
+      return raw.join('\n');
+    },
+  };
+}
