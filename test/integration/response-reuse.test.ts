@@ -120,7 +120,7 @@ describe('a reused response is as fresh as L1', () => {
     try {
       // A sender whose sequence jumps from 1 to 3: messages were lost, nothing local can be trusted.
       for (const s of [1, 3]) {
-        await publisher.publish(`${a.prefix}:invalidate`, JSON.stringify({ i: 'lost-sender', s, e: [], c: [], t: Date.now() }));
+        await publisher.publish(`${a.app.namespace}:invalidate`, JSON.stringify({ i: 'lost-sender', s, e: [], c: [], t: Date.now() }));
       }
     } finally {
       publisher.disconnect();
