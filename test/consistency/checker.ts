@@ -86,7 +86,7 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
     headers: { 'content-type': 'application/json', 'x-debug-stats': '1', ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  return (await res.json()) as { data?: T; errors?: unknown[]; extensions?: { stats?: { l1Hits: number } } };
+  return (await res.json()) as { data?: T; errors?: unknown[]; extensions?: { stats?: { l1Hits: number; responseReuse?: string } } };
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -144,7 +144,11 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
             const start = performance.now();
             const res = await gql<{ product: { version: number } }>(url, 'query($id: ID!) { product(id: $id) { version } }', { id: String(id) });
             if (!res.data?.product) errors++;
-            else reads.push({ id, version: res.data.product.version, start, instance, fromL1: (res.extensions?.stats?.l1Hits ?? 0) > 0 });
+            else {
+              // A reused response is as fresh as the L1 entries it read on that instance: it lags like L1.
+              const stats = res.extensions?.stats;
+              reads.push({ id, version: res.data.product.version, start, instance, fromL1: (stats?.l1Hits ?? 0) > 0 || stats?.responseReuse === 'hit' });
+            }
           }
         }
       }),
