@@ -148,6 +148,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // We own SIGINT/SIGTERM (src/server/main.ts drains, then stops Apollo);
+    // Apollo's own handler would stop it mid-drain and re-raise the signal.
+    stopOnTerminationSignals: false,
     formatError: createFormatError({
       production: config.production,
       onInternal: (error) => logger.error({ err: error }, 'internal error while resolving'),
