@@ -43,6 +43,7 @@ export function runServer(options: { watch: boolean; onCrash?: (code: number) =>
 
   return new Promise((resolve) => {
     const finish = (code: number) => {
+      console.log(`API stopped (exit code ${code}).`);
       process.off('exit', killOrphan);
       resolve(code);
     };
