@@ -139,7 +139,10 @@ export function forgetPrepared(config: Config): void {
 /** Opens the database, applies pending migrations, seeds it when empty, and closes it. */
 export async function migrateAndSeed(config: Config, log: (message: string) => void): Promise<void> {
   const stamp = readyStamp(config);
-  if (stamp && existsSync(path.resolve(config.database.pgliteDir)) && readFileSafe(stamp.path) === stamp.value) {
+  const dir = path.resolve(config.database.pgliteDir);
+  // A lock left behind means a process died holding the database: check it fully.
+  const cleanlyClosed = !existsSync(`${dir}.lock`);
+  if (stamp && cleanlyClosed && existsSync(dir) && readFileSafe(stamp.path) === stamp.value) {
     log('migrations applied and demo data present at the last start; nothing to do');
     return;
   }

@@ -41,7 +41,7 @@ export function lockDataDir(dataDir: string, pid = process.pid): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    let owner = Number.NaN;
+    let owner: number;
     try {
       owner = Number(readFileSync(lockPath, 'utf8'));
     } catch {
