@@ -42,7 +42,10 @@ export function runServer(options: { watch: boolean; onCrash?: (code: number) =>
   process.on('exit', killOrphan);
 
   return new Promise((resolve) => {
+    let finished = false;
     const finish = (code: number) => {
+      if (finished) return;
+      finished = true;
       console.log(`API stopped (exit code ${code}).`);
       process.off('exit', killOrphan);
       resolve(code);
