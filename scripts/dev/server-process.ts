@@ -15,6 +15,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { watch } from 'node:fs';
 
 const WATCHED = ['src', 'schema'];
+/** Written by codegen, type declarations only (erased at run time): no restart for them. */
+const IGNORED = /^graphql[\\/]generated(?:[\\/]|$)/;
 const DEBOUNCE_MS = 200;
 
 function start(): ChildProcess {
@@ -85,7 +87,8 @@ export function runServer(options: { watch: boolean; onCrash?: (code: number) =>
       })().finally(() => (restarting = undefined));
     };
     for (const dir of WATCHED) {
-      watch(dir, { recursive: true }, () => {
+      watch(dir, { recursive: true }, (_event, file) => {
+        if (dir === 'src' && file && IGNORED.test(file)) return;
         clearTimeout(timer);
         timer = setTimeout(restart, DEBOUNCE_MS);
       }).unref();

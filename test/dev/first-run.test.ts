@@ -5,11 +5,11 @@
  * Each run waits until the API answers a real query and stops it with SIGTERM.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDev, type DevRun } from '../helpers/dev-run.js';
+import { runDev, waitForAnswer, type DevRun } from '../helpers/dev-run.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'catalog-dev-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -78,5 +78,35 @@ describe('npm run dev', { timeout: 600_000 }, () => {
     } finally {
       rmSync(`${dir}.lock`, { force: true });
     }
+  });
+});
+
+describe('npm run dev watch mode', { timeout: 300_000 }, () => {
+  it('restarts the API when a schema or source file changes, the old server gone before the new one opens the database', async () => {
+    // A copy of the repository's sources, so the test can edit files without touching the real ones.
+    const repo = path.join(root, 'repo');
+    for (const entry of ['src', 'schema', 'scripts', 'prisma', 'client', 'package.json', 'tsconfig.json', 'codegen.yml', 'prisma.config.ts']) {
+      cpSync(entry, path.join(repo, entry), { recursive: true });
+    }
+    symlinkSync(path.resolve('node_modules'), path.join(repo, 'node_modules'));
+    const dir = path.join(root, 'watch', 'pglite');
+    const run = await runDev({
+      pgliteDir: dir,
+      cwd: repo,
+      whileRunning: async (output) => {
+        for (const [i, file] of ['schema/catalog.graphql', 'src/graphql/args.ts'].entries()) {
+          appendFileSync(path.join(repo, file), '\n');
+          // Each change: the API restarts and answers again on its new port.
+          await expect(waitForAnswer(output, 60_000, i + 1)).resolves.toBe(1000);
+        }
+      },
+    });
+    expectReadyAndStoppedCleanly(run, dir);
+    expect(run.output.match(/restarting the API/g)?.length).toBe(2);
+    // The lock would have refused a new server opening the database while the old one held it.
+    expect(run.output).not.toContain('is in use by process');
+    expect(run.output.match(/"msg":"API listening"/g)?.length).toBe(3);
+    // A schema edit also reran codegen (its fingerprint changed).
+    expect(run.output).toMatch(/graphql-codegen\): generating/);
   });
 });

@@ -27,7 +27,32 @@ async function answer(url: string): Promise<number | null> {
   }
 }
 
-export async function runDev(options: { pgliteDir: string; args?: string[]; timeoutMs?: number; stop?: boolean }): Promise<DevRun> {
+export interface DevRunOptions {
+  pgliteDir: string;
+  args?: string[];
+  timeoutMs?: number;
+  /** The repository folder to run in (default: this one). */
+  cwd?: string;
+  /** Runs once the API answered, before the stop; `output()` is everything printed so far. */
+  whileRunning?: (output: () => string) => Promise<void>;
+}
+
+/** Polls the newest "API listening" URL in `output` until it answers the query. */
+export async function waitForAnswer(output: () => string, timeoutMs: number, skip = 0): Promise<number | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const urls = [...output().matchAll(/"url":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"/g)].map((m) => m[1]!);
+    const url = urls.length > skip ? urls.at(-1) : undefined;
+    if (url) {
+      const count = await answer(url);
+      if (count !== null) return count;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
+export async function runDev(options: DevRunOptions): Promise<DevRun> {
   const started = performance.now();
   const child = spawn('npm', ['run', '--silent', 'dev', ...(options.args?.length ? ['--', ...options.args] : [])], {
     env: {
@@ -41,6 +66,7 @@ export async function runDev(options: { pgliteDir: string; args?: string[]; time
       NODE_ENV: 'development',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
     // Its own process group, signalled as a whole like a terminal's Ctrl+C:
     // npm exits on SIGTERM without passing it on to the script.
     detached: true,
@@ -75,6 +101,7 @@ export async function runDev(options: { pgliteDir: string; args?: string[]; time
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  if (!done && totalCount !== null && options.whileRunning) await options.whileRunning(() => output);
   if (!done) signalGroup('SIGTERM');
   const timer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
   const exitCode = await exited;
