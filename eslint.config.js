@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'src/graphql/generated/', 'client/generated/', '.data/'] },
+  { ignores: ['node_modules/', 'dist/', 'web/dist/', 'src/generated/', 'src/graphql/generated/', 'client/generated/', '.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'scripts/**', 'test/**', 'prisma/**', 'prisma.config.ts', 'vitest.config.ts'],
+    files: ['src/config/**', 'scripts/**', 'test/**', 'prisma/**', 'prisma.config.ts', 'vitest.config.ts', 'web/vite.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -13,6 +13,8 @@ export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
   schema: 'prisma/schema.prisma',
-  migrations: { path: 'prisma/migrations' },
+  // `prisma db seed` and `prisma migrate reset` run this (on the embedded
+  // database `npm run dev -- --reset` is the reset: PGlite allows one process).
+  migrations: { path: 'prisma/migrations', seed: 'node --max-old-space-size=160 --import tsx scripts/seed.ts' },
   adapter: migrateAdapter,
 });

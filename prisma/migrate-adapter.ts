@@ -18,6 +18,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
+import { lockDataDir } from '../src/db/pglite-lock.ts';
 
 const PG_TYPE_NAME = 19;
 const PG_TYPE_CHAR = 18;
@@ -132,6 +133,8 @@ async function pgliteAdapter(dataDir: string): Promise<SqlMigrationAwareDriverAd
   const { PrismaPGlite } = await import('pglite-prisma-adapter');
   // PGlite creates only the last folder of its data path.
   mkdirSync(path.dirname(dataDir), { recursive: true });
+  // One process per data directory (the API or `npm run dev` may hold it); released when the CLI exits.
+  lockDataDir(dataDir);
   const db = new PGlite({ dataDir });
   const factory = new PrismaPGlite(db);
   // Fix 6 (PGlite): its adapter's executeScript does not await, and the shadow

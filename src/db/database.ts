@@ -13,6 +13,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { countingAdapterFactory } from './counting-adapter.js';
+import { lockDataDir } from './pglite-lock.js';
 
 export type ChangeListener = (payload: string) => void;
 
@@ -40,7 +41,25 @@ export interface Database {
   listen(channel: string, listener: ChangeListener, onReconnect?: () => void): Promise<() => Promise<void>>;
   /** The pool's connections right now, or null without a pool (PGlite). */
   poolStats(): { total: number; idle: number; waiting: number; max: number } | null;
+  /** SQL outside Prisma: rows of one query, or a multi-statement script in one simple query (migrations). */
+  readonly raw: {
+    query<T>(sql: string): Promise<T[]>;
+    runScript(sql: string): Promise<void>;
+  };
   close(): Promise<void>;
+}
+
+/** The embedded data directory exists but PGlite cannot open it (damaged, or written by two processes at once). */
+export class EmbeddedDatabaseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    cause: unknown,
+  ) {
+    const reason = String((cause as Error)?.message ?? cause).split('\n')[0];
+    super(`The embedded database in ${dataDir} cannot be opened (${reason}); if it is damaged, \`npm run dev -- --reset\` deletes it and starts over`, {
+      cause,
+    });
+  }
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -57,6 +76,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   return {
     kind: 'postgres',
     prisma,
+    raw: {
+      query: async <T>(sql: string) => (await pool.query(sql)).rows as T[],
+      runScript: async (sql: string) => {
+        await pool.query(sql);
+      },
+    },
     listen: async (channel, listener, onReconnect) => {
       const stop = await listenPostgres(url, channel, listener, onReconnect);
       listeners.push(stop);
@@ -130,12 +155,26 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   const dataDir = path.resolve(options.pgliteDir);
   // PGlite creates only the last folder of its data path.
   mkdirSync(path.dirname(dataDir), { recursive: true });
-  const db = new PGlite({ dataDir });
+  const release = lockDataDir(dataDir);
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = new PGlite({ dataDir });
+    await db.waitReady;
+  } catch (error) {
+    release();
+    throw new EmbeddedDatabaseError(dataDir, error);
+  }
   const factory = new PrismaPGlite(db) as unknown as SqlDriverAdapterFactory;
   const prisma = new PrismaClient({ adapter: countingAdapterFactory(factory, options.onStatement) });
   return {
     kind: 'pglite',
     prisma,
+    raw: {
+      query: async <T>(sql: string) => (await db.query<T>(sql)).rows,
+      runScript: async (sql: string) => {
+        await db.exec(sql);
+      },
+    },
     listen: async (channel, listener) => {
       const unlisten = await db.listen(channel, listener);
       return async () => unlisten();
@@ -144,6 +183,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     close: async () => {
       await prisma.$disconnect();
       await db.close();
+      release();
     },
   };
 }

@@ -9,6 +9,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { CachePolicy } from '../cache/policy.js';
 import { readCachePolicies } from './cache-policy.js';
+import { documentDirectives } from './directive-docs.js';
 import { resolvers } from './resolvers/index.js';
 
 /** schema/ at the repository root, from src/graphql or dist/src/graphql. */
@@ -40,7 +41,8 @@ export interface BuiltSchema {
 
 /** `transform` applies schema directives that need runtime services (rate limits). */
 export function buildSchema(transform: (schema: GraphQLSchema) => GraphQLSchema = (s) => s): BuiltSchema {
-  const base = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
+  // Directives are invisible to introspection: their meaning goes into the descriptions the playground shows.
+  const base = documentDirectives(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }));
   const schema = transform(base);
   return { schema, policies: readCachePolicies(schema) };
 }

@@ -1,7 +1,7 @@
 /** The seed's pure parts: PRNG, plan, argument parsing, error wording. No database. */
 import { describe, expect, it } from 'vitest';
 import { createRandom, mulberry32 } from '../../src/db/seed/prng.js';
-import { explainDatabaseError, parseSeedArgs, planSeed, redactUrl, SeedUsageError } from '../../src/db/seed/index.js';
+import { estimateSecondsLeft, explainDatabaseError, formatEta, parseSeedArgs, planSeed, redactUrl, SeedUsageError } from '../../src/db/seed/index.js';
 
 describe('seeded PRNG', () => {
   it('repeats its sequence for the same seed and differs for another', () => {
@@ -69,5 +69,24 @@ describe('database error wording', () => {
   it('redacts only the password', () => {
     expect(redactUrl('postgresql://u:p@h/db')).toBe('postgresql://u:***@h/db');
     expect(redactUrl('postgresql://u@h/db')).toBe('postgresql://u@h/db');
+  });
+});
+
+describe('seed progress ETA', () => {
+  it('is unknown until a row is written, then the remaining rows at the average rate', () => {
+    expect(estimateSecondsLeft(0, 1000, 5000)).toBeNull();
+    expect(estimateSecondsLeft(100, 1000, 0)).toBeNull();
+    expect(estimateSecondsLeft(250, 1000, 10_000)).toBe(30);
+    expect(estimateSecondsLeft(1000, 1000, 10_000)).toBe(0);
+  });
+
+  it('never shows NF or 60 in a field', () => {
+    expect(formatEta(null)).toBe('…');
+    expect(formatEta(Number.POSITIVE_INFINITY)).toBe('…');
+    expect(formatEta(59.6)).toBe('1m00s');
+    expect(formatEta(239.6)).toBe('4m00s');
+    expect(formatEta(3599.7)).toBe('1h00m');
+    expect(formatEta(42.2)).toBe('42s');
+    expect(formatEta(3725)).toBe('1h02m');
   });
 });

@@ -1,12 +1,13 @@
 /**
- * Writes the deterministic seed catalog through Prisma `createMany` in
- * chunks: one INSERT per chunk instead of one per row, which is what makes
- * 100k products and 500k reviews take seconds rather than hours.
+ * Writes the deterministic seed catalog as a stream: rows are generated one
+ * at a time and written in multi-row INSERTs (insert-rows.ts), a few chunks
+ * in flight, so memory is bounded by the chunk size, not the catalog size.
  */
 import bcrypt from 'bcryptjs';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { DEMO_ADMIN, DEMO_CUSTOMER } from './demo-logins.js';
 import { planSeed, type SeedPlan } from './plan.js';
+import { insertRows, rowsPerStatement, type TableShape } from './insert-rows.js';
 import { categoryRows, newProductFacts, orderRows, productRows, reviewRows, userRows, type RowContext } from './rows.js';
 
 export type SeedTable = 'categories' | 'users' | 'products' | 'reviews' | 'orders' | 'orderItems';
@@ -25,11 +26,7 @@ export interface SeedOptions {
   seed?: number;
   /** The "now" all generated dates lie before. Fixed by default so dates are deterministic too. */
   epoch?: Date;
-  /**
-   * Rows per INSERT. Default 3000: large enough to amortise round trips, and
-   * at 9 columns still under the 32,766 bind parameters above which Prisma
-   * splits a createMany into several statements on one connection.
-   */
+  /** Rows per INSERT. Default 1000 (at most what fits 30,000 bind parameters). */
   chunkSize?: number;
   /** INSERTs in flight at once (each on its own pool connection). Default 4. */
   concurrency?: number;
@@ -91,7 +88,7 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new RangeError(`seed must be an integer from 0 to ${0xffffffff}, got ${seed}`);
   }
-  const chunkSize = options.chunkSize ?? 3000;
+  const chunkSize = options.chunkSize ?? 1000;
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
@@ -110,11 +107,11 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
   // change-feed trigger per row), the client builds the next. A table is
   // finished before the next starts, because the next one's foreign keys
   // point into it.
-  const write = async <T>(table: SeedTable, rows: Iterable<T>, insert: (chunk: T[]) => Promise<unknown>) => {
+  const write = async <T>(table: SeedTable, rows: Iterable<T>, shape: TableShape<T>) => {
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
-    for (const chunk of chunks(rows, chunkSize)) {
-      const job: Promise<void> = insert(chunk)
+    for (const chunk of chunks(rows, Math.min(chunkSize, rowsPerStatement(shape as TableShape<never>)))) {
+      const job: Promise<void> = insertRows(prisma, shape, chunk)
         .then(
           () => {
             counts[table] += chunk.length;
@@ -133,14 +130,23 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
     if (failure) throw failure.error;
   };
 
-  await write('categories', categoryRows(ctx), (data) => prisma.category.createMany({ data }));
-  await write('users', userRows(ctx, { admin, customer }), (data) => prisma.user.createMany({ data }));
-  await write('products', productRows(ctx, facts), (data) => prisma.product.createMany({ data }));
-  await write('reviews', reviewRows(ctx, facts), (data) => prisma.review.createMany({ data }));
+  const dated = ['createdAt', 'updatedAt'] as const;
+  await write('categories', categoryRows(ctx), { table: 'Category', columns: ['id', 'slug', 'name', ...dated] });
+  await write('users', userRows(ctx, { admin, customer }), {
+    table: 'User',
+    columns: ['id', 'email', 'name', 'role', 'passwordHash', ...dated],
+    casts: { role: 'Role' },
+  });
+  await write('products', productRows(ctx, facts), {
+    table: 'Product',
+    columns: ['id', 'sku', 'name', 'description', 'priceCents', 'stock', 'categoryId', ...dated],
+  });
+  await write('reviews', reviewRows(ctx, facts), { table: 'Review', columns: ['id', 'rating', 'body', 'authorId', 'productId', ...dated] });
+  // At most 1,000 orders (planSeed): small enough to hold, and their lines' count is known only once generated.
   const { orders, items } = orderRows(ctx, facts);
   total = done + orders.length + items.length;
-  await write('orders', orders, (data) => prisma.order.createMany({ data }));
-  await write('orderItems', items, (data) => prisma.orderItem.createMany({ data }));
+  await write('orders', orders, { table: 'Order', columns: ['id', 'userId', 'status', 'totalCents', ...dated], casts: { status: 'OrderStatus' } });
+  await write('orderItems', items, { table: 'OrderItem', columns: ['id', 'orderId', 'productId', 'quantity', 'unitPriceCents', ...dated] });
   await restartSequences(prisma);
   return counts;
 }

@@ -18,7 +18,11 @@ export interface PlaygroundHtmlOptions {
 export const DEFAULT_PLAYGROUND_QUERY = `# Catalog API playground.
 # Press ▶ or Ctrl/Cmd+Enter to run the query.
 #
-# To sign in, uncomment and run Login (bottom).
+# Tabs above: this catalog page, a product page,
+# and signing in to add a review. Every response
+# starts with extensions.stats: SQL statements and
+# cache hits (the x-debug-stats header, below).
+#
 # The development seed has these accounts:
 #   customer@example.com / customer-password
 #   admin@example.com / admin-password
@@ -55,6 +59,55 @@ query Catalog {
 # }
 `;
 
+/** Sent with every playground request: the API then reports its cache statistics in `extensions.stats`. */
+export const PLAYGROUND_HEADERS = JSON.stringify({ 'x-debug-stats': '1' }, null, 2);
+
+/** Example operations, one tab each: the catalog page, a product page, and a review added after signing in. */
+export const PLAYGROUND_TABS = [
+  { query: DEFAULT_PLAYGROUND_QUERY, headers: PLAYGROUND_HEADERS },
+  {
+    query: `# A product page: the product, its rating and its newest reviews.
+# Run it twice: the second response's extensions.stats shows cache hits.
+query ProductPage($id: ID!) {
+  product(id: $id) {
+    name
+    description
+    priceCents
+    stock
+    averageRating
+    reviewCount
+    category { name }
+    reviews(first: 5) { rating body createdAt author { name } }
+  }
+}
+`,
+    variables: JSON.stringify({ id: '1' }, null, 2),
+    headers: PLAYGROUND_HEADERS,
+  },
+  {
+    query: `# A mutation after signing in:
+# 1. Run SignIn; copy "token" from the result.
+# 2. In Headers below, add "Authorization": "Bearer <token>".
+# 3. Run AddReview.
+mutation SignIn {
+  login(email: "customer@example.com", password: "customer-password") {
+    token
+    user { name }
+  }
+}
+
+mutation AddReview {
+  addReview(input: { productId: "1", rating: 5, body: "Sturdy and well made." }) {
+    id
+    rating
+    product { reviewCount averageRating }
+  }
+}
+`,
+    headers: PLAYGROUND_HEADERS,
+  },
+];
+
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 function escapeHtml(text: string): string {
@@ -83,7 +136,12 @@ export function playgroundHtml(options: PlaygroundHtmlOptions = {}): string {
     throw new RangeError(`endpoint must be a same-origin path such as "/graphql", got ${JSON.stringify(endpoint)}`);
   }
   const urls = playgroundAssetUrls(options.assetBase ?? DEFAULT_ASSET_BASE);
-  const config = scriptSafeJson({ endpoint, defaultQuery: options.defaultQuery ?? DEFAULT_PLAYGROUND_QUERY });
+  const config = scriptSafeJson({
+    endpoint,
+    defaultQuery: options.defaultQuery ?? DEFAULT_PLAYGROUND_QUERY,
+    tabs: options.defaultQuery ? undefined : PLAYGROUND_TABS,
+    defaultHeaders: PLAYGROUND_HEADERS,
+  });
   const script = (src: string) => `<script src="${escapeHtml(src)}"></script>`;
   return `<!doctype html>
 <html lang="en">
