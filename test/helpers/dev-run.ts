@@ -64,6 +64,8 @@ export async function runDev(options: DevRunOptions): Promise<DevRun> {
       REDIS_URL,
       CACHE_PREFIX: `devtest${randomBytes(3).toString('hex')}`,
       NODE_ENV: 'development',
+      // One JSON object per log line, so the "API listening" URL can be read.
+      LOG_FORMAT: 'json',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,

@@ -39,8 +39,10 @@ describe('consistency checker', () => {
     });
     console.log(`consistency checker: ${JSON.stringify(report)}`);
     expect(report.errors).toBe(0);
-    expect(report.writes).toBeGreaterThan(100);
-    expect(report.operations).toBeGreaterThan(2000);
+    // Enough work for the check to mean something, on a machine of any speed
+    // (an idle 2-core machine does 5,000-10,000 operations here).
+    expect(report.writes).toBeGreaterThan(50);
+    expect(report.operations).toBeGreaterThan(500);
     expect(report.violations).toBe(0);
     // Other instances' L1 follow within the delivery time (goal: p99 < 50 ms,
     // printed by `npm run bench -- --checker`); a lost invalidation would show
