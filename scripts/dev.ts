@@ -120,7 +120,7 @@ async function ensureDatabaseExists(config: Config): Promise<void> {
 
 async function seedIfEmpty(config: Config): Promise<void> {
   const { openDatabase } = await import('../src/db/database.js');
-  const db = await openDatabase({ ...config.database, onStatement: () => undefined });
+  const db = await openDatabase({ ...config.database, statementTimeoutMs: 0, onStatement: () => undefined });
   try {
     if (!(await isDatabaseEmpty(db.prisma))) {
       console.log('The database already has data; not seeding (`npm run seed -- --reset` starts over).');

@@ -50,7 +50,19 @@ export class CatalogCache {
     this.mode = options.mode;
     this.keys = new CacheKeys(options.prefix);
     this.l1 = new L1Store({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes, now });
-    this.l2 = new L2Store(options.gate, () => options.metrics?.redisRoundTrips.inc());
+    this.l2 = new L2Store({
+      gate: options.gate,
+      epochKey: this.keys.epoch(),
+      now,
+      onRoundTrip: () => options.metrics?.redisRoundTrips.inc(),
+      // Recovered from missed changes, or another instance did: what L1 copied from L2 before may be stale.
+      onEpochChange: (reason) => {
+        if (reason === 'advanced') options.metrics?.cacheEpochAdvances.inc();
+        this.flushLocal();
+        options.metrics?.l1Flushes.inc({ reason: `l2-epoch-${reason}` });
+      },
+      onMissed: (reason) => options.metrics?.cacheChangesMissed.inc({ reason }),
+    });
     const runtime: CacheRuntime = {
       mode: options.mode,
       l1: this.l1,
@@ -70,12 +82,14 @@ export class CatalogCache {
    * Applies committed changes: writes new versions through (deletes become
    * versioned "not found" entries, so an older fill cannot resurrect them)
    * and bumps the collections they touch. Returns what other instances must
-   * drop from their L1 (see the invalidation bus).
+   * drop from their L1 (see the invalidation bus). `epoch` is the L2 epoch
+   * known before the write ran (see EntityCache.store).
    */
   async applyChanges(
     changes: readonly EntityChange[],
     collections: readonly CollectionId[],
     policyOf: (model: string) => CachePolicy | undefined,
+    epoch: number | undefined = this.l2.knownEpoch,
   ): Promise<{ entities: Array<{ key: string; version: number }>; collections: string[] }> {
     const byModel = new Map<string, EntityChange[]>();
     for (const change of changes) {
@@ -88,6 +102,7 @@ export class CatalogCache {
           model,
           policyOf(model)!,
           list.map((c) => ({ id: c.id, version: c.version, value: c.row })),
+          epoch,
         ),
       ),
     );

@@ -67,12 +67,14 @@ export class CollectionCache {
       countTiers(this.rt, 'l1', policy, slots.length - pending.length, pending.length);
     }
 
-    let l2Read = false;
+    // The L2 epoch the read saw; undefined when L2 could not be read (then fills skip L2).
+    let epoch: number | undefined;
     if (pending.length > 0) {
       const versionKeys = [...new Set(pending.map((s) => s.versionKey))];
-      const raw = await rt.l2.mget([...pending.map((s) => s.key), ...versionKeys]);
-      if (raw) {
-        l2Read = true;
+      const read = await rt.l2.read([...pending.map((s) => s.key), ...versionKeys]);
+      if (read) {
+        const raw = read.values;
+        epoch = read.epoch;
         const versions = new Map(versionKeys.map((k, i) => [k, Number(raw[pending.length + i]?.toString() ?? 0) || 0]));
         const now = rt.now();
         const missing: Slot[] = [];
@@ -81,7 +83,7 @@ export class CollectionCache {
           const buffer = raw[i];
           const record = buffer ? decodeRecord(buffer) : null;
           let value: unknown;
-          if (record && record.version === slot.version && record.softExpiresAt > now) {
+          if (record && record.epoch === epoch && epoch > 0 && record.version === slot.version && record.softExpiresAt > now) {
             try {
               value = rt.codec.decode(record.payload);
             } catch {
@@ -106,7 +108,7 @@ export class CollectionCache {
         this.flights.run([...bySlotKey.keys()], async (flightKeys) => {
           const wanted = flightKeys.map((k) => bySlotKey.get(k)!);
           const loaded = await fetch(wanted.map((s) => s.ref));
-          await this.fill(policy, wanted, loaded, stamp, l2Read);
+          await this.fill(policy, wanted, loaded, stamp, epoch);
           return loaded;
         }),
       );
@@ -115,21 +117,21 @@ export class CollectionCache {
     return slots.map((slot) => found.get(slot.key) as V);
   }
 
-  private async fill(policy: CachePolicy, slots: Slot[], values: unknown[], stamp: number, l2Read: boolean): Promise<void> {
+  private async fill(policy: CachePolicy, slots: Slot[], values: unknown[], stamp: number, epoch: number | undefined): Promise<void> {
     const rt = this.rt;
     const now = rt.now();
     const fills: CollectionFill[] = [];
     slots.forEach((slot, i) => {
       const ttl = jitter(policy.ttlMs, rt.random);
-      const record = encodeRecord(slot.version, now + ttl, rt.codec.encode(values[i]));
-      // Without a version read from L2 we cannot guard a fill, so L2 is skipped.
-      if (l2Read) fills.push({ versionKey: slot.versionKey, expectedVersion: slot.version, key: slot.key, record, ttlMs: ttl });
+      const record = encodeRecord(slot.version, now + ttl, rt.codec.encode(values[i]), epoch ?? 0);
+      // Without a version and epoch read from L2 we cannot guard a fill, so L2 is skipped.
+      if (epoch !== undefined) fills.push({ versionKey: slot.versionKey, expectedVersion: slot.version, key: slot.key, record, ttlMs: ttl });
       if (usesL1(rt, policy)) {
         const l1Ttl = Math.min(ttl, jitter(policy.l1TtlMs, rt.random));
         rt.l1.set(slot.key, { version: stamp, value: values[i], expiresAt: now + l1Ttl, size: record.length });
       }
     });
-    await rt.l2.fillCollections(fills);
+    if (epoch !== undefined) await rt.l2.fillCollections(fills, epoch);
   }
 
   /**

@@ -13,6 +13,10 @@ export interface Metrics {
   readonly cacheMisses: Counter<'tier' | 'type'>;
   readonly cacheStaleServed: Counter<'type'>;
   readonly cacheDecodeErrors: Counter;
+  readonly cacheFailSafeServed: Counter<'type'>;
+  readonly cacheLeases: Counter<'outcome'>;
+  readonly cacheEpochAdvances: Counter;
+  readonly cacheChangesMissed: Counter<'reason'>;
   readonly redisRoundTrips: Counter;
   readonly redisBreakerState: Gauge;
   readonly invalidationsPublished: Counter;
@@ -35,6 +39,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     cacheMisses: new Counter({ name: 'cache_misses_total', help: 'Cache misses by tier and type', labelNames: ['tier', 'type'], registers }),
     cacheStaleServed: new Counter({ name: 'cache_stale_served_total', help: 'Stale values served within the grace period', labelNames: ['type'], registers }),
     cacheDecodeErrors: new Counter({ name: 'cache_decode_errors_total', help: 'L2 values that failed to decode (treated as misses)', registers }),
+    cacheFailSafeServed: new Counter({
+      name: 'cache_fail_safe_served_total',
+      help: 'Values served past their expiry (within maxStale) because the database failed',
+      labelNames: ['type'],
+      registers,
+    }),
+    cacheLeases: new Counter({
+      name: 'cache_lease_outcomes_total',
+      help: 'Hard misses by lease outcome: leased (this caller loads), filled-elsewhere, wait-timeout',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    cacheEpochAdvances: new Counter({ name: 'cache_l2_epoch_advances_total', help: 'L2 epoch advances after changes L2 missed', registers }),
+    cacheChangesMissed: new Counter({
+      name: 'cache_l2_changes_missed_total',
+      help: 'Changes L2 may lack (write failed or skipped, reconnect, change-feed reconnect); each makes L2 untrusted until the epoch advances',
+      labelNames: ['reason'],
+      registers,
+    }),
     redisRoundTrips: new Counter({ name: 'redis_round_trips_total', help: 'Redis round trips made by the cache', registers }),
     redisBreakerState: new Gauge({ name: 'redis_breaker_open', help: '1 while the Redis circuit breaker is open', registers }),
     invalidationsPublished: new Counter({ name: 'cache_invalidations_published_total', help: 'Invalidation messages published', registers }),

@@ -14,10 +14,12 @@ export interface RequestStats {
   l2Hits: number;
   l2Misses: number;
   redisRoundTrips: number;
+  /** Values served past their expiry because the database failed (the fail-safe). */
+  staleServed: number;
 }
 
 export function newRequestStats(): RequestStats {
-  return { sqlStatements: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, redisRoundTrips: 0 };
+  return { sqlStatements: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, redisRoundTrips: 0, staleServed: 0 };
 }
 
 const storage = new AsyncLocalStorage<RequestStats>();

@@ -99,6 +99,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     url: config.database.url,
     pgliteDir: config.database.pgliteDir,
     poolSize: config.database.poolSize,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
     onStatement: () => {
       countStat('sqlStatements');
       metrics.dbStatements.inc();
@@ -139,7 +141,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const applyChanges = createChangeApplier({ cache, policies, warn, publish: async (e, c) => void (await bus.publish(e, c)) });
   // Every instance receives the change feed itself, so feed changes are not re-published.
   const applyFeedChanges = createChangeApplier({ cache, policies, warn });
-  const db = prisma.$extends(cacheSync({ relations, onCommit: applyChanges })) as unknown as PrismaClient;
+  const db = prisma.$extends(cacheSync({ relations, onCommit: applyChanges, epoch: () => cache.l2.knownEpoch })) as unknown as PrismaClient;
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -173,8 +175,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       if (batch) void applyFeedChanges(batch);
     },
     () => {
-      // Notifications may have been lost while reconnecting: drop all of L1.
+      // Notifications may have been lost while reconnecting: drop all of L1,
+      // and fence L2 by an epoch advance, since no instance may have applied them.
       cache.flushLocal();
+      cache.l2.markMissed('change-feed');
       metrics.l1Flushes.inc({ reason: 'change-feed-reconnect' });
     },
   );
