@@ -29,6 +29,13 @@ export type FetchRows<T> = (ids: number[]) => Promise<T[]>;
 /** Version of a "not found" learned by reading: any real row replaces it. */
 const ABSENT_VERSION = 0;
 
+/**
+ * After the database failed a load, reads whose every miss has a fail-safe
+ * value skip it for this long, so a stalled database does not make each of
+ * them wait for its timeout.
+ */
+const DATABASE_BACKOFF_MS = 1000;
+
 interface Pending {
   id: number;
   key: string;
@@ -37,6 +44,7 @@ interface Pending {
 export class EntityCache {
   private readonly flights = new SingleFlight<unknown>();
   private readonly refreshes = new SingleFlight<unknown>();
+  private databaseFailedAt = -Infinity;
 
   constructor(private readonly rt: CacheRuntime) {}
 
@@ -76,18 +84,26 @@ export class EntityCache {
     }
 
     if (pending.length > 0) {
-      const settled = await Promise.allSettled(this.loadOnce(model, policy, pending, fetch, epoch));
+      const backingOff = rt.now() - this.databaseFailedAt < DATABASE_BACKOFF_MS && pending.every((p) => fallback.has(p.id));
+      const settled = backingOff
+        ? pending.map(() => ({ status: 'rejected' as const, reason: undefined }))
+        : await Promise.allSettled(this.loadOnce(model, policy, pending, fetch, epoch));
       for (const [i, outcome] of settled.entries()) {
         const { id } = pending[i]!;
         if (outcome.status === 'fulfilled') found.set(id, outcome.value as T | null);
-        else if (fallback.has(id)) {
-          found.set(id, fallback.get(id) as T | null);
-          countStat('staleServed');
-          rt.metrics?.cacheFailSafeServed.inc({ type: policy.type });
-        } else throw outcome.reason;
+        else if (fallback.has(id)) this.serveFailSafe(policy, id, fallback.get(id), found, backingOff);
+        else throw outcome.reason;
       }
     }
     return ids.map((id) => found.get(id) ?? null);
+  }
+
+  /** Serves a value kept for the fail-safe because the database failed. */
+  private serveFailSafe(policy: CachePolicy, id: number, value: unknown, found: Map<number, unknown>, backingOff: boolean): void {
+    if (!backingOff) this.databaseFailedAt = this.rt.now();
+    found.set(id, value);
+    countStat('staleServed');
+    this.rt.metrics?.cacheFailSafeServed.inc({ type: policy.type });
   }
 
   /**
