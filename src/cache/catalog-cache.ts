@@ -14,6 +14,9 @@ import { L1Store } from './l1-store.js';
 import { L2Store } from './l2-store.js';
 import type { CacheMode, CachePolicy } from './policy.js';
 
+/** What other instances must drop after L2 recovered from missed changes ('all': all of L1). */
+export type RecoveredChange = { entities: Array<{ key: string; version: number }>; collections: string[] } | 'all';
+
 export interface CacheOptions {
   mode: CacheMode;
   prefix: string;
@@ -25,6 +28,12 @@ export interface CacheOptions {
   now?: () => number;
   random?: () => number;
   warn?: (message: string, error?: unknown) => void;
+  /**
+   * L2 recovered from changes it missed: other instances must drop older L1
+   * copies of these entities and collections, or (`all`, after an epoch
+   * advance) all of L1. Wired to the invalidation bus.
+   */
+  onRecovered?: (change: RecoveredChange) => void;
 }
 
 /** One committed row change, as the write path reports it. */
@@ -57,11 +66,20 @@ export class CatalogCache {
       onRoundTrip: () => options.metrics?.redisRoundTrips.inc(),
       // Recovered from missed changes, or another instance did: what L1 copied from L2 before may be stale.
       onEpochChange: (reason) => {
-        if (reason === 'advanced') options.metrics?.cacheEpochAdvances.inc();
+        if (reason === 'advanced') {
+          options.metrics?.cacheEpochAdvances.inc();
+          options.onRecovered?.('all');
+        }
         this.flushLocal();
         options.metrics?.l1Flushes.inc({ reason: `l2-epoch-${reason}` });
       },
       onMissed: (reason) => options.metrics?.cacheChangesMissed.inc({ reason }),
+      onReplayed: (entities, versionKeys) => {
+        // A version key is `<base>:c:{<collection name>}:v`.
+        const collections = versionKeys.map((k) => /\{(.*)\}/.exec(k)?.[1]).filter((n): n is string => Boolean(n));
+        for (const name of collections) this.collections.fence.invalidate(name);
+        options.onRecovered?.({ entities, collections });
+      },
     });
     const runtime: CacheRuntime = {
       mode: options.mode,

@@ -11,7 +11,7 @@
 import type { Redis } from 'ioredis';
 import { countStat } from '../observability/request-stats.js';
 import type { RedisGate } from '../redis/redis-client.js';
-import { L2Epoch, type MissReason } from './l2-epoch.js';
+import { L2Epoch, type MissedEntity, type MissReason } from './l2-epoch.js';
 import {
   ACQUIRE_OR_READ, ADVANCE_EPOCH, BUMP_COLLECTIONS, ENSURE_EPOCH, FILL_COLLECTIONS, FILL_ENTITIES, RELEASE_LEASE, WRITE_ENTITIES,
 } from './l2-scripts.js';
@@ -77,6 +77,11 @@ export interface L2StoreOptions {
   /** L2 was fenced by an epoch advance, or another instance advanced it: L1 may hold what L2 no longer vouches for. */
   onEpochChange?: (reason: 'advanced' | 'observed') => void;
   onMissed?: (reason: MissReason) => void;
+  /**
+   * Missed changes were replayed into L2. Other instances may have copied the
+   * older records into their L1 before: they must drop them (the bus).
+   */
+  onReplayed?: (entities: Array<{ key: string; version: number }>, versionKeys: string[]) => void;
 }
 
 /** How long collection version counters live; far longer than any entry. */
@@ -108,6 +113,12 @@ export class L2Store {
     });
   }
 
+  /** Records changes L2 may lack; L2 is untrusted until they are replayed (or, without `change`, until the epoch advances). */
+  private missed(reason: MissReason, change?: { entities?: readonly MissedEntity[]; collections?: readonly string[] }): void {
+    this.epochState.markMissed(change);
+    this.options.onMissed?.(reason);
+  }
+
   get available(): boolean {
     return this.gate.available && this.epochState.trusted;
   }
@@ -117,10 +128,9 @@ export class L2Store {
     return this.epochState.known;
   }
 
-  /** Records a change L2 may lack (e.g. change-feed notifications lost); L2 is untrusted until the epoch advances. */
+  /** Records that L2 may lack changes nobody can name (e.g. change-feed notifications lost): the epoch must advance. */
   markMissed(reason: MissReason): void {
-    this.epochState.markMissed();
-    this.options.onMissed?.(reason);
+    this.missed(reason);
   }
 
   private trip = () => {
@@ -132,15 +142,33 @@ export class L2Store {
   private usable(): boolean {
     if (this.epochState.trusted) return true;
     if (!this.recovery && this.gate.available) {
-      this.recovery = this.advanceEpoch().finally(() => (this.recovery = undefined));
+      this.recovery = this.recover().finally(() => (this.recovery = undefined));
     }
     return false;
   }
 
-  private async advanceEpoch(): Promise<void> {
-    const mark = this.epochState.beginRecovery();
-    const next = await this.gate.run(() => this.scripted.catalogAdvanceEpoch(1, this.epochKey, Math.round(this.options.now())), this.trip);
-    if (next !== undefined) this.epochState.recoveredAt(mark, Number(next));
+  /** Replays missed changes as fences and bumps, or advances the epoch; one round trip. */
+  private async recover(): Promise<void> {
+    const plan = this.epochState.plan();
+    const now = Math.round(this.options.now());
+    if (plan.advance) {
+      const next = await this.gate.run(() => this.scripted.catalogAdvanceEpoch(1, this.epochKey, now), this.trip);
+      if (next !== undefined) this.epochState.done(plan, Number(next));
+      return;
+    }
+    const keys = [this.epochKey, ...plan.fences.map((f) => f.key)];
+    const args = plan.fences.flatMap((f) => [f.version, '', Math.max(1, Math.round(f.ttlMs)), 1]);
+    const replayed = await this.gate.run(
+      () =>
+        Promise.all([
+          plan.fences.length ? this.scripted.catalogWriteEntities(keys.length, ...keys, '-1', now, ...args) : null,
+          plan.bumps.length ? this.scripted.catalogBumpCollections(plan.bumps.length, ...plan.bumps, COLLECTION_VERSION_TTL_MS) : null,
+        ]),
+      this.trip,
+    );
+    if (replayed === undefined) return;
+    this.epochState.done(plan);
+    this.options.onReplayed?.(plan.fences.map(({ key, version }) => ({ key, version })), plan.bumps);
   }
 
   /** Reads raw values for `keys` and the current epoch in one MGET; undefined when L2 cannot be used. */
@@ -192,12 +220,13 @@ export class L2Store {
    */
   async writeEntities(writes: readonly EntityWrite[], epoch: number | undefined): Promise<WriteOutcome[] | undefined> {
     if (writes.length === 0) return [];
-    if (!this.usable()) return void this.markMissed('write-skipped');
+    const missed = { entities: writes.map(({ key, version, ttlMs }) => ({ key, version, ttlMs })) };
+    if (!this.usable()) return void this.missed('write-skipped', missed);
     const keys = [this.epochKey, ...writes.map((w) => w.key)];
     const args = writes.flatMap((w) => [w.version, w.record, Math.max(1, Math.round(w.ttlMs)), w.fence ? 1 : 0]);
     const now = Math.round(this.options.now());
     const out = await this.gate.run(() => this.scripted.catalogWriteEntities(keys.length, ...keys, String(epoch ?? -1), now, ...args), this.trip);
-    if (!out) return void this.markMissed('write-failed');
+    if (!out) return void this.missed('write-failed', missed);
     this.takeEpoch(out[0]);
     return out.slice(1).map((flag) => (flag === 1 ? 'value' : flag === 2 ? 'fence' : 'kept'));
   }
@@ -236,12 +265,12 @@ export class L2Store {
   /** Increments collection versions; returns the new versions, or undefined (and L2 untrusted) if that failed. */
   async bumpCollections(versionKeys: readonly string[]): Promise<number[] | undefined> {
     if (versionKeys.length === 0) return [];
-    if (!this.usable()) return void this.markMissed('write-skipped');
+    if (!this.usable()) return void this.missed('write-skipped', { collections: versionKeys });
     const out = await this.gate.run(
       () => this.scripted.catalogBumpCollections(versionKeys.length, ...versionKeys, COLLECTION_VERSION_TTL_MS),
       this.trip,
     );
-    if (!out) this.markMissed('write-failed');
+    if (!out) this.missed('write-failed', { collections: versionKeys });
     return out;
   }
 

@@ -15,7 +15,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { TokenService } from '../auth/tokens.js';
-import { CatalogCache } from '../cache/catalog-cache.js';
+import { CatalogCache, type RecoveredChange } from '../cache/catalog-cache.js';
 import { InvalidationBus } from '../cache/invalidation-bus.js';
 import type { CachePolicy } from '../cache/policy.js';
 import type { Config } from '../config/config.js';
@@ -92,7 +92,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     metrics,
     now: overrides.now,
     warn,
+    // Assigned below, once the bus exists.
+    onRecovered: (change) => onRecovered(change),
   });
+  let onRecovered: (change: RecoveredChange) => void = () => undefined;
 
   const database = await openDatabase({
     onPoolError: (error) => logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
@@ -138,6 +141,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
     onPublished: () => metrics.invalidationsPublished.inc(),
   });
+  onRecovered = (change) =>
+    void (change === 'all' ? bus.publish([], [], true) : bus.publish(change.entities, change.collections));
   const applyChanges = createChangeApplier({ cache, policies, warn, publish: async (e, c) => void (await bus.publish(e, c)) });
   // Every instance receives the change feed itself, so feed changes are not re-published.
   const applyFeedChanges = createChangeApplier({ cache, policies, warn });
