@@ -123,6 +123,22 @@ redis.call('SET', KEYS[1], next)
 return next
 `;
 
+/**
+ * Called once per connection: if the server's run id (ARGV[1]) is not the
+ * one recorded with the epoch, the server restarted or failed over since,
+ * and may have come back with records that miss writes it had acknowledged,
+ * or never saw: advance the epoch. KEYS: epoch key, run-id key. ARGV: run
+ * id, now. Returns the epoch.
+ */
+export const CHECK_SERVER = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+  redis.call('SET', KEYS[1], string.format('%d', math.max(current + 1, tonumber(ARGV[2]))))
+  redis.call('SET', KEYS[2], ARGV[1])
+end
+return redis.call('GET', KEYS[1])
+`;
+
 /** Creates the epoch (at the caller's clock) if missing. KEYS[1]: epoch key. ARGV[1]: now. Returns it. */
 export const ENSURE_EPOCH = `
 redis.call('SET', KEYS[1], ARGV[1], 'NX')

@@ -13,7 +13,7 @@ import { countStat } from '../observability/request-stats.js';
 import type { RedisGate } from '../redis/redis-client.js';
 import { L2Epoch, type MissedEntity, type MissReason } from './l2-epoch.js';
 import {
-  ACQUIRE_OR_READ, ADVANCE_EPOCH, BUMP_COLLECTIONS, ENSURE_EPOCH, FILL_COLLECTIONS, FILL_ENTITIES, RELEASE_LEASE, WRITE_ENTITIES,
+  ACQUIRE_OR_READ, ADVANCE_EPOCH, BUMP_COLLECTIONS, CHECK_SERVER, ENSURE_EPOCH, FILL_COLLECTIONS, FILL_ENTITIES, RELEASE_LEASE, WRITE_ENTITIES,
 } from './l2-scripts.js';
 
 type Arg = string | Buffer | number;
@@ -23,6 +23,7 @@ interface ScriptedRedis extends Redis {
   catalogAcquireOrReadBuffer(numKeys: number, ...args: Arg[]): Promise<Array<number | Buffer>>;
   catalogAdvanceEpoch(numKeys: number, ...args: Arg[]): Promise<string>;
   catalogEnsureEpoch(numKeys: number, ...args: Arg[]): Promise<string>;
+  catalogCheckServer(numKeys: number, ...args: Arg[]): Promise<string>;
   catalogFillCollections(numKeys: number, ...args: Arg[]): Promise<number>;
   catalogBumpCollections(numKeys: number, ...args: Arg[]): Promise<number[]>;
   catalogReleaseLease(numKeys: number, ...args: string[]): Promise<number>;
@@ -34,6 +35,7 @@ const SCRIPTS = {
   catalogAcquireOrRead: ACQUIRE_OR_READ,
   catalogAdvanceEpoch: ADVANCE_EPOCH,
   catalogEnsureEpoch: ENSURE_EPOCH,
+  catalogCheckServer: CHECK_SERVER,
   catalogFillCollections: FILL_COLLECTIONS,
   catalogBumpCollections: BUMP_COLLECTIONS,
   catalogReleaseLease: RELEASE_LEASE,
@@ -104,13 +106,30 @@ export class L2Store {
       if (!(name in client)) client.defineCommand(name, { lua });
     }
     this.scripted = client;
-    // A reconnect may follow a restart or a failover that lost writes Redis had acknowledged.
-    let connected = client.status === 'ready';
-    client.on('ready', () => (connected = true));
-    client.on('close', () => {
-      if (connected) this.markMissed('reconnect');
-      connected = false;
-    });
+    // Each connection first checks whether the server restarted or failed
+    // over since the epoch was set (it may hold records older than writes it
+    // lost or never saw); L2 is not used until that check has run.
+    const check = () => {
+      this.serverChecked = false;
+      this.recovery ??= this.checkServer().finally(() => (this.recovery = undefined));
+    };
+    client.on('ready', check);
+    if (client.status === 'ready') check();
+  }
+
+  private serverChecked = false;
+
+  private async checkServer(): Promise<void> {
+    const info = await this.gate.run((r) => r.info('server'), this.trip);
+    const runId = info && /run_id:(\w+)/.exec(info)?.[1];
+    if (!runId) return;
+    const epoch = await this.gate.run(
+      () => this.scripted.catalogCheckServer(2, this.epochKey, `${this.epochKey}:server`, runId, Math.round(this.options.now())),
+      this.trip,
+    );
+    if (epoch === undefined) return;
+    this.serverChecked = true;
+    this.takeEpoch(epoch);
   }
 
   /** Records changes L2 may lack; L2 is untrusted until they are replayed (or, without `change`, until the epoch advances). */
@@ -120,7 +139,7 @@ export class L2Store {
   }
 
   get available(): boolean {
-    return this.gate.available && this.epochState.trusted;
+    return this.gate.available && this.epochState.trusted && this.serverChecked;
   }
 
   /** The epoch this instance last saw; write paths snapshot it before a write runs. */
@@ -140,9 +159,10 @@ export class L2Store {
 
   /** True when L2 may be used now; otherwise starts the epoch advance that makes it usable again. */
   private usable(): boolean {
-    if (this.epochState.trusted) return true;
+    if (this.epochState.trusted && this.serverChecked) return true;
     if (!this.recovery && this.gate.available) {
-      this.recovery = this.recover().finally(() => (this.recovery = undefined));
+      const step = this.serverChecked ? () => this.recover() : () => this.checkServer();
+      this.recovery = step().finally(() => (this.recovery = undefined));
     }
     return false;
   }
@@ -173,6 +193,8 @@ export class L2Store {
 
   /** Reads raw values for `keys` and the current epoch in one MGET; undefined when L2 cannot be used. */
   async read(keys: readonly string[]): Promise<L2Read | undefined> {
+    // A new connection's server check is two quick commands: wait for it rather than skip L2.
+    if (!this.serverChecked && this.recovery) await this.recovery;
     if (!this.usable()) return undefined;
     const raw = await this.gate.run((r) => r.mgetBuffer(...keys, this.epochKey), this.trip);
     if (!raw) return undefined;
