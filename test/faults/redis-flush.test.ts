@@ -16,13 +16,14 @@ describe('Redis flushed or its subscribers cut', () => {
   it('FLUSHALL during writes: no stale read after', { timeout: 60_000 }, async () => {
     world = await openWorld();
     const redis = world.redis;
+    let second: Promise<unknown> | undefined;
     const outcome = await runFault(world, {
       begin: async () => {
         await redis.command('FLUSHALL');
         // Flush again mid-way, while writes are going on.
-        void sleep(1000).then(() => redis.command('FLUSHALL'));
+        second = sleep(1000).then(() => redis.command('FLUSHALL'));
       },
-      end: () => undefined,
+      end: () => second,
       durationMs: 2000,
     });
     console.log(`fault flushall: ${JSON.stringify(outcome)}`);
@@ -34,12 +35,13 @@ describe('Redis flushed or its subscribers cut', () => {
   it('the subscribers killed (CLIENT KILL TYPE pubsub): no stale read after', { timeout: 60_000 }, async () => {
     world = await openWorld();
     const redis = world.redis;
+    let second: Promise<unknown> | undefined;
     const outcome = await runFault(world, {
       begin: async () => {
         await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
-        void sleep(1000).then(() => redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub'));
+        second = sleep(1000).then(() => redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub'));
       },
-      end: () => undefined,
+      end: () => second,
       durationMs: 2000,
     });
     console.log(`fault client-kill-pubsub: ${JSON.stringify(outcome)}`);
