@@ -23,7 +23,7 @@ describe('Redis flushed or its subscribers cut', () => {
         // Flush again mid-way, while writes are going on.
         second = sleep(1000).then(() => redis.command('FLUSHALL'));
       },
-      end: () => second,
+      end: async () => void (await second),
       durationMs: 2000,
     });
     console.log(`fault flushall: ${JSON.stringify(outcome)}`);
@@ -41,7 +41,7 @@ describe('Redis flushed or its subscribers cut', () => {
         await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
         second = sleep(1000).then(() => redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub'));
       },
-      end: () => second,
+      end: async () => void (await second),
       durationMs: 2000,
     });
     console.log(`fault client-kill-pubsub: ${JSON.stringify(outcome)}`);
