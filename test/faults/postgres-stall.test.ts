@@ -30,7 +30,9 @@ describe('PostgreSQL stalled', () => {
       now: () => Date.now() + offsetMs,
     });
     const [a] = world.instances;
+    const LIST = '{ products(first: 5) { totalCount edges { node { id version } } } }';
     await warm(world);
+    await a!.query(LIST);
     // Every cached product is now past its TTL and grace, within maxStale (1 h).
     offsetMs = 400_000;
 
@@ -43,6 +45,7 @@ describe('PostgreSQL stalled', () => {
       cold.push({ code: res.body.errors?.[0]?.extensions?.code, ms: Date.now() - start });
     }
     const marked = await a!.query(READ, { id: '3' });
+    const list = await a!.query<{ products: { edges: unknown[] } }>(LIST);
     await writeDuring(world, 2000, 0, 5);
     const during = load.window();
     p.release();
@@ -56,6 +59,10 @@ describe('PostgreSQL stalled', () => {
     expect(during.requests).toBeGreaterThan(20);
     expect(during.errors).toBe(0);
     expect((marked.body.extensions!.stats as { staleServed: number }).staleServed).toBe(1);
+    // A list (a cached collection and its members) is served the same way.
+    expect(list.body.errors).toBeUndefined();
+    expect(list.body.data!.products.edges).toHaveLength(5);
+    expect((list.body.extensions!.stats as { staleServed: number }).staleServed).toBeGreaterThan(0);
     for (const c of cold) {
       expect(c.code).toBe('DATABASE_UNAVAILABLE');
       // Bounded by the pool wait (1 s) plus the statement timeout (500 ms + 250 ms), not by the stall.
