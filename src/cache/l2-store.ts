@@ -86,6 +86,9 @@ export interface L2StoreOptions {
   onReplayed?: (entities: Array<{ key: string; version: number }>, versionKeys: string[]) => void;
 }
 
+/** How often an untrusted L2 tries to recover in the background. */
+const RECOVERY_RETRY_MS = 100;
+
 /** How long collection version counters live; far longer than any entry. */
 const COLLECTION_VERSION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -112,12 +115,14 @@ export class L2Store {
     const check = () => {
       this.serverChecked = false;
       this.recovery ??= this.checkServer().finally(() => (this.recovery = undefined));
+      this.keepRecovering();
     };
     client.on('ready', check);
     if (client.status === 'ready') check();
   }
 
   private serverChecked = false;
+  private recoveryTimer: NodeJS.Timeout | undefined;
 
   private async checkServer(): Promise<void> {
     const info = await this.gate.run((r) => r.info('server'), this.trip);
@@ -136,6 +141,25 @@ export class L2Store {
   private missed(reason: MissReason, change?: { entities?: readonly MissedEntity[]; collections?: readonly string[] }): void {
     this.epochState.markMissed(change);
     this.options.onMissed?.(reason);
+    this.keepRecovering();
+  }
+
+  /**
+   * Until L2 is trusted again, tries to recover every so often, whether or
+   * not this instance reads L2: an instance serving from L1 alone must still
+   * replay what it missed, since other instances read those L2 records.
+   */
+  private keepRecovering(): void {
+    if (this.recoveryTimer) return;
+    const tick = () => {
+      this.recoveryTimer = undefined;
+      if (this.epochState.trusted && this.serverChecked) return;
+      this.usable();
+      this.recoveryTimer = setTimeout(tick, RECOVERY_RETRY_MS);
+      this.recoveryTimer.unref();
+    };
+    this.recoveryTimer = setTimeout(tick, 0);
+    this.recoveryTimer.unref();
   }
 
   get available(): boolean {
