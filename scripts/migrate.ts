@@ -14,7 +14,7 @@ import { databaseLabel, explainDatabaseError } from '../src/db/seed/index.js';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const db = await openDatabase({ ...config.database, onStatement: () => undefined });
+  const db = await openDatabase({ ...config.database, statementTimeoutMs: 0, onStatement: () => undefined });
   try {
     const result = await applyMigrations(db.raw, readMigrations('prisma/migrations'), {
       resetHint: 'Inspect _prisma_migrations; `prisma migrate resolve` marks a migration as rolled back.',

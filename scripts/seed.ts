@@ -40,7 +40,7 @@ async function run(args: SeedArgs, config: Config): Promise<number> {
     throw new Error('Cannot load the Prisma client: run `npx prisma generate` first (`npm run dev` does it).', { cause: error });
   });
   const label = databaseLabel(config.database);
-  const db = await openDatabase({ ...config.database, onStatement: () => undefined });
+  const db = await openDatabase({ ...config.database, statementTimeoutMs: 0, onStatement: () => undefined });
   try {
     if (!(await isDatabaseEmpty(db.prisma))) {
       if (!args.reset) {

@@ -157,7 +157,7 @@ async function prepare(config: Config, log: (message: string) => void): Promise<
   const { applyMigrations, readMigrations, MigrationStateError } = await import('../../src/db/migrations.js');
   let db;
   try {
-    db = await openDatabase({ ...config.database, onStatement: () => undefined });
+    db = await openDatabase({ ...config.database, statementTimeoutMs: 0, onStatement: () => undefined });
   } catch (error) {
     if (error instanceof EmbeddedDatabaseError) {
       const reason = (error.cause as Error)?.message?.split('\n')[0] ?? String(error.cause);

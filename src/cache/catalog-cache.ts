@@ -17,6 +17,9 @@ import type { CacheMode, CachePolicy } from './policy.js';
 import type { Dependencies, ReadSet } from './read-set.js';
 import { ResponseStore } from './response-store.js';
 
+/** What other instances must drop after L2 recovered from missed changes ('all': all of L1). */
+export type RecoveredChange = { entities: Array<{ key: string; version: number }>; collections: string[] } | 'all';
+
 export interface CacheOptions {
   mode: CacheMode;
   prefix: string;
@@ -30,6 +33,12 @@ export interface CacheOptions {
   warn?: (message: string, error?: unknown) => void;
   /** Bytes for whole responses kept for reuse (l1+l2 mode only); 0 turns reuse off. */
   responseReuseBytes?: number;
+  /**
+   * L2 recovered from changes it missed: other instances must drop older L1
+   * copies of these entities and collections, or (`all`, after an epoch
+   * advance) all of L1. Wired to the invalidation bus.
+   */
+  onRecovered?: (change: RecoveredChange) => void;
 }
 
 /** One committed row change, as the write path reports it. */
@@ -61,7 +70,28 @@ export class CatalogCache {
     this.mode = options.mode;
     this.keys = new CacheKeys(options.prefix);
     this.l1 = new L1Store({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes, now });
-    this.l2 = new L2Store(options.gate, () => options.metrics?.redisRoundTrips.inc());
+    this.l2 = new L2Store({
+      gate: options.gate,
+      epochKey: this.keys.epoch(),
+      now,
+      onRoundTrip: () => options.metrics?.redisRoundTrips.inc(),
+      // Recovered from missed changes, or another instance did: what L1 copied from L2 before may be stale.
+      onEpochChange: (reason) => {
+        if (reason === 'advanced') {
+          options.metrics?.cacheEpochAdvances.inc();
+          options.onRecovered?.('all');
+        }
+        this.flushLocal();
+        options.metrics?.l1Flushes.inc({ reason: `l2-epoch-${reason}` });
+      },
+      onMissed: (reason) => options.metrics?.cacheChangesMissed.inc({ reason }),
+      onReplayed: (entities, versionKeys) => {
+        // A version key is `<base>:c:{<collection name>}:v`.
+        const collections = versionKeys.map((k) => /\{(.*)\}/.exec(k)?.[1]).filter((n): n is string => Boolean(n));
+        for (const name of collections) this.collections.fence.invalidate(name);
+        options.onRecovered?.({ entities, collections });
+      },
+    });
     const runtime: CacheRuntime = {
       mode: options.mode,
       l1: this.l1,
@@ -152,12 +182,14 @@ export class CatalogCache {
    * Applies committed changes: writes new versions through (deletes become
    * versioned "not found" entries, so an older fill cannot resurrect them)
    * and bumps the collections they touch. Returns what other instances must
-   * drop from their L1 (see the invalidation bus).
+   * drop from their L1 (see the invalidation bus). `epoch` is the L2 epoch
+   * known before the write ran (see EntityCache.store).
    */
   async applyChanges(
     changes: readonly EntityChange[],
     collections: readonly CollectionId[],
     policyOf: (model: string) => CachePolicy | undefined,
+    epoch: number | undefined = this.l2.knownEpoch,
   ): Promise<{ entities: Array<{ key: string; version: number }>; collections: string[] }> {
     const byModel = new Map<string, EntityChange[]>();
     for (const change of changes) {
@@ -170,6 +202,7 @@ export class CatalogCache {
           model,
           policyOf(model)!,
           list.map((c) => ({ id: c.id, version: c.version, value: c.row })),
+          epoch,
         ),
       ),
     );

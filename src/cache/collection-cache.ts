@@ -9,12 +9,12 @@
  * collections' versions together. Members of id lists are loaded through the
  * entity loaders, not stored here.
  */
-import type { RequestStats } from '../observability/request-stats.js';
+import { countInto, type RequestStats } from '../observability/request-stats.js';
 import { type CacheRuntime, countTiers, usesL1, usesL2 } from './cache-runtime.js';
 import { CollectionFence } from './collection-fence.js';
 import type { CollectionId } from './keys.js';
-import { decodeRecord, encodeRecord } from './l2-record.js';
 import type { L1Entry } from './l1-store.js';
+import { decodeRecord, encodeRecord } from './l2-record.js';
 import type { CollectionFill } from './l2-store.js';
 import { type CachePolicy, jitter } from './policy.js';
 import { SingleFlight } from './single-flight.js';
@@ -74,12 +74,16 @@ export class CollectionCache {
       countTiers(this.rt, 'l1', policy, slots.length - pending.length, pending.length, stats);
     }
 
-    let l2Read = false;
+    // The L2 epoch the read saw; undefined when L2 could not be read (then fills skip L2).
+    let epoch: number | undefined;
+    // Expired values still current (same epoch and collection version), for the fail-safe.
+    const fallback = new Map<string, unknown>();
     if (pending.length > 0) {
       const versionKeys = [...new Set(pending.map((s) => s.versionKey))];
-      const raw = await rt.l2.mget([...pending.map((s) => s.key), ...versionKeys], stats);
-      if (raw) {
-        l2Read = true;
+      const read = await rt.l2.read([...pending.map((s) => s.key), ...versionKeys], stats);
+      if (read) {
+        const raw = read.values;
+        epoch = read.epoch;
         const versions = new Map(versionKeys.map((k, i) => [k, Number(raw[pending.length + i]?.toString() ?? 0) || 0]));
         const now = rt.now();
         const missing: Slot[] = [];
@@ -88,12 +92,17 @@ export class CollectionCache {
           const buffer = raw[i];
           const record = buffer ? decodeRecord(buffer) : null;
           let value: unknown;
-          if (record && record.version === slot.version && record.softExpiresAt > now) {
+          const current = record && record.epoch === epoch && epoch > 0 && record.version === slot.version;
+          if (current && now < record.softExpiresAt + Math.max(0, policy.maxStaleMs)) {
             try {
               value = rt.codec.decode(record.payload);
             } catch {
               rt.metrics?.cacheDecodeErrors.inc();
             }
+          }
+          if (value !== undefined && record!.softExpiresAt <= now) {
+            fallback.set(slot.key, value);
+            value = undefined;
           }
           if (value === undefined) return missing.push(slot);
           found.set(slot.key, value);
@@ -109,15 +118,24 @@ export class CollectionCache {
 
     if (pending.length > 0) {
       const bySlotKey = new Map(pending.map((s) => [s.key, s]));
-      const values = await Promise.all(
+      const settled = await Promise.allSettled(
         this.flights.run([...bySlotKey.keys()], async (flightKeys) => {
           const wanted = flightKeys.map((k) => bySlotKey.get(k)!);
           const loaded = await fetch(wanted.map((s) => s.ref));
-          await this.fill(policy, wanted, loaded, stamp, l2Read, stats);
+          await this.fill(policy, wanted, loaded, stamp, epoch, stats);
           return loaded;
         }),
       );
-      [...bySlotKey.keys()].forEach((key, i) => found.set(key, values[i]));
+      for (const [i, key] of [...bySlotKey.keys()].entries()) {
+        const outcome = settled[i]!;
+        if (outcome.status === 'fulfilled') found.set(key, outcome.value);
+        else if (fallback.has(key)) {
+          // The database failed: serve the expired value, within maxStale (promise 11).
+          found.set(key, fallback.get(key));
+          countInto(stats, 'staleServed');
+          rt.metrics?.cacheFailSafeServed.inc({ type: policy.type });
+        } else throw outcome.reason;
+      }
     }
     return slots.map((slot) => found.get(slot.key) as V);
   }
@@ -127,7 +145,7 @@ export class CollectionCache {
     slots: Slot[],
     values: unknown[],
     stamp: number,
-    l2Read: boolean,
+    epoch: number | undefined,
     stats: RequestStats | undefined,
   ): Promise<void> {
     const rt = this.rt;
@@ -135,15 +153,17 @@ export class CollectionCache {
     const fills: CollectionFill[] = [];
     slots.forEach((slot, i) => {
       const ttl = jitter(policy.ttlMs, rt.random);
-      const record = encodeRecord(slot.version, now + ttl, rt.codec.encode(values[i]));
-      // Without a version read from L2 we cannot guard a fill, so L2 is skipped.
-      if (l2Read) fills.push({ versionKey: slot.versionKey, expectedVersion: slot.version, key: slot.key, record, ttlMs: ttl });
+      const record = encodeRecord(slot.version, now + ttl, rt.codec.encode(values[i]), epoch ?? 0);
+      // Without a version and epoch read from L2 we cannot guard a fill, so L2 is skipped.
+      // Kept past expiry for the fail-safe; a bump makes it unreachable at once.
+      const ttlMs = ttl + policy.maxStaleMs;
+      if (epoch !== undefined) fills.push({ versionKey: slot.versionKey, expectedVersion: slot.version, key: slot.key, record, ttlMs });
       if (usesL1(rt, policy)) {
         const l1Ttl = Math.min(ttl, jitter(policy.l1TtlMs, rt.random));
         rt.l1.set(slot.key, { version: stamp, value: values[i], expiresAt: now + l1Ttl, size: record.length });
       }
     });
-    await rt.l2.fillCollections(fills, stats);
+    if (epoch !== undefined) await rt.l2.fillCollections(fills, epoch, stats);
   }
 
   /**

@@ -24,6 +24,8 @@ export interface InvalidationMessage {
   c: string[];
   /** When it was sent (ms since the epoch), to measure delivery delay. */
   t: number;
+  /** 1: drop all of L1 (the sender advanced the L2 epoch). */
+  f?: 1;
 }
 
 export interface InvalidationBusOptions {
@@ -33,7 +35,7 @@ export interface InvalidationBusOptions {
   channel: string;
   onInvalidate: (entities: Array<{ key: string; version: number }>, collections: string[]) => void;
   /** Everything in L1 may be stale (reconnect, sequence gap). */
-  onFlush: (reason: 'reconnect' | 'gap') => void;
+  onFlush: (reason: 'reconnect' | 'gap' | 'epoch') => void;
   /** Called per applied message with its delivery delay in ms. */
   onReceived?: (message: InvalidationMessage, delayMs: number) => void;
   onPublished?: () => void;
@@ -57,15 +59,16 @@ export class InvalidationBus {
     });
   }
 
-  /** Publishes one message; returns whether Redis took it. */
-  async publish(entities: ReadonlyArray<{ key: string; version: number }>, collections: readonly string[]): Promise<boolean> {
-    if (entities.length === 0 && collections.length === 0) return true;
+  /** Publishes one message (`flush`: every receiver drops all of L1); returns whether Redis took it. */
+  async publish(entities: ReadonlyArray<{ key: string; version: number }>, collections: readonly string[], flush = false): Promise<boolean> {
+    if (entities.length === 0 && collections.length === 0 && !flush) return true;
     const message: InvalidationMessage = {
       i: this.instanceId,
       s: ++this.sequence,
       e: entities.map((e) => [e.key, e.version]),
       c: [...collections],
       t: Date.now(),
+      ...(flush ? { f: 1 as const } : {}),
     };
     const sent = await this.options.gate.run((r) => r.publish(this.options.channel, JSON.stringify(message)));
     if (sent !== undefined) this.options.onPublished?.();
@@ -84,6 +87,10 @@ export class InvalidationBus {
     this.lastSeen.set(message.i, message.s);
     if (last !== undefined && message.s !== last + 1) {
       this.options.onFlush('gap');
+      return;
+    }
+    if (message.f === 1) {
+      this.options.onFlush('epoch');
       return;
     }
     this.options.onInvalidate(

@@ -9,7 +9,7 @@
  */
 
 /** Bump when the stored value format changes (see codec.ts and l2-store.ts). */
-export const SHAPE_VERSION = 1;
+export const SHAPE_VERSION = 2;
 
 const MODEL = /^[A-Z][A-Za-z0-9]{0,63}$/;
 const PART = /^[A-Za-z0-9_.=-]{1,200}$/;
@@ -68,6 +68,11 @@ export class CacheKeys {
   collectionEntryOf(name: string, params: string): string {
     if (!PART.test(params)) throw new RangeError(`bad collection params ${JSON.stringify(params)}`);
     return `${this.base}:c:{${name}}:${params}`;
+  }
+
+  /** The L2 epoch every record must carry to be valid (see l2-epoch.ts). */
+  epoch(): string {
+    return `${this.base}:epoch`;
   }
 
   /** The key of a stampede lease on another key. */

@@ -1,48 +1,162 @@
 /**
  * The Lua scripts that make L2 writes atomic, one round trip each. They only
- * ever touch the keys they are given (cluster-safe when the caller groups keys
- * by slot).
+ * ever touch the keys they are given.
+ *
+ * Every entity and collection record carries the L2 epoch it was written
+ * under (l2-record.ts); KEYS[1] of each script below is the epoch key. A fill
+ * names the epoch it read before going to the database and is refused when
+ * the epoch has moved since, so nothing read before an epoch advance can
+ * enter L2 after it. Each script returns the current epoch first (0 when the
+ * key is missing) so callers learn of an advance without another round trip.
  */
 
-/**
- * Version-guarded entity fill. KEYS: entity keys. ARGV: per key (version,
- * record, ttlMs). Stores a record only when no stored record has a newer
- * version, so a fill that read an old row never replaces a newer one.
- * Returns, per key, 1 if stored and 0 if a newer version was kept.
- */
-export const FILL_ENTITIES = `
-local stored = {}
-for i, key in ipairs(KEYS) do
-  local base = (i - 1) * 3
-  local version = tonumber(ARGV[base + 1])
-  local current = redis.call('GET', key)
-  local currentVersion = -1
-  if current then
-    currentVersion = tonumber(string.match(current, '^(%d+)|')) or -1
-  end
-  -- An invalidation fence ('x') only replaces strictly older versions, so it
-  -- never destroys a value written through at the same version.
-  local fence = string.match(ARGV[base + 2], '^%d+|%-?%d+|x') ~= nil
-  if version > currentVersion or (version == currentVersion and not fence) then
-    redis.call('SET', key, ARGV[base + 2], 'PX', ARGV[base + 3])
-    stored[i] = 1
-  else
-    stored[i] = 0
-  end
+/** Lua: parses a record header into version, softExpiresAt, epoch, kind byte. */
+const PARSE = `
+local function parse(record)
+  if not record then return nil end
+  local v, s, e, k = string.match(record, '^(%d+)|(%-?%d+)|(%d+)|(.)')
+  if not v then return nil end
+  return tonumber(v), tonumber(s), e, k
 end
-return stored
 `;
 
 /**
- * Collection-version-guarded fill. KEYS: pairs (versionKey, entryKey). ARGV:
- * per pair (expectedVersion, record, ttlMs). Stores an entry only if the
- * collection's version is still the one read before the database query; a
- * write in between bumped it, so the entry would be stale.
+ * Version- and epoch-guarded fills of values read from the database.
+ * KEYS: epoch key, n entity keys, then lease keys to release (any number).
+ * ARGV: expected epoch, lease token, n, then per entity (version, record, ttlMs).
+ * A fill is stored only under the expected epoch and when no stored record
+ * has a newer version. Leases held by the token are released either way.
+ * Returns {epoch, stored flags...}.
+ */
+export const FILL_ENTITIES = `${PARSE}
+local epoch = redis.call('GET', KEYS[1])
+local n = tonumber(ARGV[3])
+local out = { tonumber(epoch or '0') or 0 }
+for i = 1, n do
+  local base = 3 + (i - 1) * 3
+  local key = KEYS[i + 1]
+  out[i + 1] = 0
+  if epoch and epoch == ARGV[1] then
+    local version = tonumber(ARGV[base + 1])
+    local currentVersion = parse(redis.call('GET', key)) or -1
+    if version >= currentVersion then
+      redis.call('SET', key, ARGV[base + 2], 'PX', ARGV[base + 3])
+      out[i + 1] = 1
+    end
+  end
+end
+for i = n + 2, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[2] then redis.call('DEL', KEYS[i]) end
+end
+return out
+`;
+
+/**
+ * Applies committed changes: write-throughs of new versions and fences.
+ * KEYS: epoch key, entity keys. ARGV: expected epoch, now, then per entity
+ * (version, record, ttlMs, isFence). A value is stored only under the
+ * expected epoch (the one known before the write ran); otherwise, and for
+ * fences, a fence is stored under the current epoch, which can only cause
+ * misses, never hide a newer value. A value replaces records of an older or
+ * equal version, a fence only strictly older ones. Returns {epoch, flags...}:
+ * 1 value stored, 2 fence stored, 0 a newer version kept (or no epoch yet:
+ * then no record is valid anyway).
+ */
+export const WRITE_ENTITIES = `${PARSE}
+local epoch = redis.call('GET', KEYS[1])
+local out = { tonumber(epoch or '0') or 0 }
+for i = 2, #KEYS do
+  local base = 2 + (i - 2) * 4
+  local version = tonumber(ARGV[base + 1])
+  local record = ARGV[base + 2]
+  local fence = ARGV[base + 4] == '1'
+  out[i] = 0
+  if epoch then
+    if fence or epoch ~= ARGV[1] then
+      fence = true
+      record = ARGV[base + 1] .. '|' .. ARGV[2] .. '|' .. epoch .. '|x'
+    end
+    local currentVersion = parse(redis.call('GET', KEYS[i])) or -1
+    if version > currentVersion or (version == currentVersion and not fence) then
+      redis.call('SET', KEYS[i], record, 'PX', ARGV[base + 3])
+      out[i] = fence and 2 or 1
+    end
+  end
+end
+return out
+`;
+
+/**
+ * A hard miss: reads the entities again and, for each still missing, tries to
+ * take its lease. KEYS: epoch key, then pairs (entity key, lease key). ARGV:
+ * token, leaseMs, now. Returns {epoch, per pair: the record when a fresh one
+ * under the current epoch is there now, 1 when the lease was taken, 0 when
+ * another caller holds it}.
+ */
+export const ACQUIRE_OR_READ = `${PARSE}
+local epoch = redis.call('GET', KEYS[1])
+local out = { tonumber(epoch or '0') or 0 }
+local now = tonumber(ARGV[3])
+for i = 2, #KEYS, 2 do
+  local record = redis.call('GET', KEYS[i])
+  local _, soft, e, kind = parse(record)
+  if epoch and e == epoch and (kind == 'p' or kind == 'n') and soft > now then
+    out[#out + 1] = record
+  elseif redis.call('SET', KEYS[i + 1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+`;
+
+/**
+ * Advances the epoch: every record written before reads as a miss. The new
+ * epoch is at least the caller's clock (ms), so epochs never repeat, even
+ * after Redis lost the key. KEYS[1]: epoch key. ARGV[1]: now. Returns it.
+ */
+export const ADVANCE_EPOCH = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local next = string.format('%d', math.max(current + 1, tonumber(ARGV[1])))
+redis.call('SET', KEYS[1], next)
+return next
+`;
+
+/**
+ * Called once per connection: if the server's run id (ARGV[1]) is not the
+ * one recorded with the epoch, the server restarted or failed over since,
+ * and may have come back with records that miss writes it had acknowledged,
+ * or never saw: advance the epoch. KEYS: epoch key, run-id key. ARGV: run
+ * id, now. Returns the epoch.
+ */
+export const CHECK_SERVER = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+  redis.call('SET', KEYS[1], string.format('%d', math.max(current + 1, tonumber(ARGV[2]))))
+  redis.call('SET', KEYS[2], ARGV[1])
+end
+return redis.call('GET', KEYS[1])
+`;
+
+/** Creates the epoch (at the caller's clock) if missing. KEYS[1]: epoch key. ARGV[1]: now. Returns it. */
+export const ENSURE_EPOCH = `
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])
+`;
+
+/**
+ * Collection-version- and epoch-guarded fill. KEYS: epoch key, then pairs
+ * (versionKey, entryKey). ARGV: expected epoch, then per pair
+ * (expectedVersion, record, ttlMs). Stores an entry only if the epoch and
+ * the collection's version are still the ones read before the database
+ * query; a write in between bumped the version, so the entry would be stale.
  */
 export const FILL_COLLECTIONS = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local stored = 0
-for i = 1, #KEYS, 2 do
-  local base = (i - 1) / 2 * 3
+for i = 2, #KEYS, 2 do
+  local base = 1 + (i - 2) / 2 * 3
   local current = redis.call('GET', KEYS[i]) or '0'
   if current == ARGV[base + 1] then
     redis.call('SET', KEYS[i + 1], ARGV[base + 2], 'PX', ARGV[base + 3])

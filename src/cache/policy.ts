@@ -12,6 +12,11 @@ export interface CachePolicy {
   l1TtlMs: number;
   /** How long after `ttlMs` a stale value may still be served while one caller refreshes it. */
   graceMs: number;
+  /**
+   * How long after `ttlMs` a value may still be served when the database
+   * fails (errors or times out); 0 turns this fail-safe off.
+   */
+  maxStaleMs: number;
   /** Lifetime of a cached "not found". */
   negativeTtlMs: number;
   /** Strict types skip L1, so other instances never serve an older version. */

@@ -23,6 +23,9 @@ const schema = z.object({
     .optional(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
+  /** Bounds on waiting for PostgreSQL, so a stalled database fails fast with DATABASE_UNAVAILABLE. */
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(2000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(5000),
   /** Redis for L2, the invalidation bus and rate limits; optional, the API runs without it. */
   REDIS_URL: z
     .string()
@@ -74,7 +77,7 @@ export interface Config {
   production: boolean;
   host: string;
   port: number;
-  database: { url?: string; pgliteDir: string; poolSize: number };
+  database: { url?: string; pgliteDir: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number };
   redis: { url: string; commandTimeoutMs: number };
   cache: {
     mode: 'l1+l2' | 'l2' | 'off';
@@ -140,7 +143,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production,
     host: e.HOST,
     port: e.PORT,
-    database: { url: e.DATABASE_URL, pgliteDir: e.PGLITE_DIR, poolSize: e.DATABASE_POOL_SIZE },
+    database: {
+      url: e.DATABASE_URL,
+      pgliteDir: e.PGLITE_DIR,
+      poolSize: e.DATABASE_POOL_SIZE,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
     redis: { url: e.REDIS_URL, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
     cache: {
       mode: e.CACHE_ENABLED ? e.CACHE_MODE : 'off',

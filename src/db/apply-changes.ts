@@ -27,6 +27,7 @@ export function createChangeApplier(options: ChangeApplierOptions) {
         known.map((c) => ({ model: c.model, id: c.id, version: c.version, row: c.row ? (toCachedShape(c.model, c.row) as never) : null })),
         batch.collections,
         (model) => policies.get(model),
+        batch.epoch ?? cache.l2.knownEpoch,
       );
       for (const [model, list] of groupByModel(partial)) await cache.entities.invalidate(model, policies.get(model)!, list);
       const fenced = partial.map((c) => ({ key: cache.keys.entity(c.model, c.id), version: c.version }));

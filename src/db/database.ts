@@ -22,6 +22,17 @@ export interface DatabaseOptions {
   url?: string;
   pgliteDir: string;
   poolSize: number;
+  /**
+   * How long to wait for a connection (a new one, or a free one from the
+   * pool); unset: no bound. PostgreSQL only.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long one statement may take: cancelled by the server after this
+   * long, and given up by the client (which then drops the connection) if no
+   * answer arrives, e.g. when the network stalls. Unset or 0: no bound.
+   */
+  statementTimeoutMs?: number;
   /** Called once per SQL statement the client sends. */
   onStatement: () => void;
   /** An idle pooled connection failed (server restart, terminated backend); the pool replaces it. */
@@ -67,7 +78,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize });
+  const statementTimeout = options.statementTimeoutMs || undefined;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    statement_timeout: statementTimeout,
+    // The client-side bound fires a little later, so a database that answers
+    // reports its own cancellation; a stalled one is given up on here.
+    query_timeout: statementTimeout && statementTimeout + 250,
+    keepAlive: true,
+  });
   // Without a listener an idle connection's error would crash the process.
   pool.on('error', (error) => options.onPoolError?.(error));
   const adapter = countingAdapterFactory(new PrismaPg(pool), options.onStatement);
@@ -83,7 +104,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       },
     },
     listen: async (channel, listener, onReconnect) => {
-      const stop = await listenPostgres(url, channel, listener, onReconnect);
+      const stop = await listenPostgres(url, channel, listener, onReconnect, options.connectTimeoutMs);
       listeners.push(stop);
       return stop;
     },
@@ -102,6 +123,7 @@ async function listenPostgres(
   channel: string,
   listener: ChangeListener,
   onReconnect?: () => void,
+  connectTimeoutMs?: number,
 ): Promise<() => Promise<void>> {
   let stopped = false;
   let client: pg.Client | undefined;
@@ -109,7 +131,7 @@ async function listenPostgres(
   const quoted = `"${channel.replaceAll('"', '""')}"`;
 
   const connect = async (isReconnect: boolean): Promise<void> => {
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
     c.on('notification', (msg) => {
       if (msg.channel === channel && msg.payload !== undefined) listener(msg.payload);
     });

@@ -69,6 +69,13 @@ export class QueryTooComplexError extends AppError {
   }
 }
 
+/** The database could not be reached or did not answer within its timeout. */
+export class DatabaseUnavailableError extends AppError {
+  constructor(cause?: unknown) {
+    super(ErrorCode.DATABASE_UNAVAILABLE, 'The database is unavailable; try again shortly', { cause });
+  }
+}
+
 /** A configuration problem at start-up: the message names the option and its value. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';

@@ -25,6 +25,7 @@ export function readCachePolicies(schema: GraphQLSchema): Map<string, CachePolic
       l1TtlMs: seconds('l1Ttl', 1),
       graceMs: seconds('grace', 0),
       negativeTtlMs: seconds('negativeTtl', 1),
+      maxStaleMs: seconds('maxStale', 0),
       strict: Boolean(args.strict),
     });
   }

@@ -1,13 +1,15 @@
 /**
  * The one boundary where errors become GraphQL errors. AppErrors keep their
  * code, message and extensions; everything else (database, Redis, bugs) is
- * masked as INTERNAL_SERVER_ERROR, so no SQL, stack trace or host name leaks.
+ * masked as INTERNAL_SERVER_ERROR (except a database that is unreachable or
+ * timed out: DATABASE_UNAVAILABLE, so clients know to retry), so no SQL, stack trace or host name leaks.
  * In development the original message is kept to help debugging, never the
  * stack in production.
  */
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { AppError } from '../errors/app-error.js';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
+import { AppError, DatabaseUnavailableError } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/codes.js';
 
 /** Codes Apollo Server and graphql-js produce for bad requests, which are safe to show. */
@@ -33,7 +35,8 @@ export function isInternalError(error: unknown): boolean {
  */
 export function createFormatError(options: { production: boolean; onInternal?: (error: unknown) => void }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    const original = !(unwrapped instanceof AppError) && isDatabaseUnavailable(unwrapped) ? new DatabaseUnavailableError(unwrapped) : unwrapped;
     if (original instanceof AppError) {
       return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...original.extensions, code: original.code } };
     }

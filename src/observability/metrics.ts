@@ -56,6 +56,10 @@ export interface Metrics {
   /** Hits and misses per tier and type; exported as cache_hits_total and cache_misses_total. */
   readonly cacheLookups: LookupTally;
   readonly cacheStaleServed: Counter<'type'>;
+  readonly cacheFailSafeServed: Counter<'type'>;
+  readonly cacheLeases: Counter<'outcome'>;
+  readonly cacheEpochAdvances: Counter;
+  readonly cacheChangesMissed: Counter<'reason'>;
   readonly cacheDecodeErrors: Counter;
   readonly redisRoundTrips: Counter;
   readonly invalidationsPublished: Counter;
@@ -133,6 +137,25 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
     dbStatements: new Counter({ name: name('db_statements_total'), help: 'SQL statements sent to the database', registers }),
     cacheLookups,
     cacheStaleServed: new Counter({ name: name('cache_stale_served_total'), help: 'Stale values served within the grace period', labelNames: ['type'], registers }),
+    cacheFailSafeServed: new Counter({
+      name: name('cache_fail_safe_served_total'),
+      help: 'Values served past their expiry (within maxStale) because the database failed',
+      labelNames: ['type'],
+      registers,
+    }),
+    cacheLeases: new Counter({
+      name: name('cache_lease_outcomes_total'),
+      help: 'Hard misses by lease outcome: leased (this caller loads), filled-elsewhere, wait-timeout',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    cacheEpochAdvances: new Counter({ name: name('cache_l2_epoch_advances_total'), help: 'L2 epoch advances after changes L2 missed', registers }),
+    cacheChangesMissed: new Counter({
+      name: name('cache_l2_changes_missed_total'),
+      help: 'Changes L2 may lack (write failed or skipped, reconnect, change-feed reconnect); each makes L2 untrusted until the epoch advances',
+      labelNames: ['reason'],
+      registers,
+    }),
     cacheDecodeErrors: new Counter({ name: name('cache_decode_errors_total'), help: 'L2 values that failed to decode (treated as misses)', registers }),
     redisRoundTrips: new Counter({ name: name('redis_round_trips_total'), help: 'Redis round trips made by the cache', registers }),
     invalidationsPublished: new Counter({ name: name('cache_invalidations_published_total'), help: 'Invalidation messages published', registers }),

@@ -19,13 +19,15 @@ export interface RequestStats {
   l2Hits: number;
   l2Misses: number;
   redisRoundTrips: number;
+  /** Values served past their expiry because the database failed (the fail-safe). */
+  staleServed: number;
   responseReuse: ResponseReuse;
 }
 
 export type CountedStat = Exclude<keyof RequestStats, 'responseReuse'>;
 
 export function newRequestStats(): RequestStats {
-  return { sqlStatements: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, redisRoundTrips: 0, responseReuse: 'off' };
+  return { sqlStatements: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, redisRoundTrips: 0, staleServed: 0, responseReuse: 'off' };
 }
 
 /** Adds `n` to one counter of `stats`; background work passes no stats and counts nowhere. */

@@ -28,6 +28,9 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: Math.max(1000, options.commandTimeoutMs * 4),
     autoResendUnfulfilledCommands: false,
+    // The invalidation bus subscribes again itself on 'ready' and handles a
+    // failure; ioredis's own re-subscription would reject unhandled.
+    autoResubscribe: false,
     // Keep trying in the background, at most every 2 s.
     retryStrategy: (times) => Math.min(2000, 50 * 2 ** Math.min(times, 6)),
   };

@@ -17,7 +17,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { TokenService } from '../auth/tokens.js';
-import { CatalogCache } from '../cache/catalog-cache.js';
+import { CatalogCache, type RecoveredChange } from '../cache/catalog-cache.js';
 import { InvalidationBus } from '../cache/invalidation-bus.js';
 import type { CachePolicy } from '../cache/policy.js';
 import type { Config } from '../config/config.js';
@@ -107,6 +107,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     url: config.database.url,
     pgliteDir: config.database.pgliteDir,
     poolSize: config.database.poolSize,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
     onStatement: () => {
       sqlStatements++;
       metrics.dbStatements.inc();
@@ -125,7 +127,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     now: overrides.now,
     warn,
     responseReuseBytes: config.cache.responseReuseBytes,
+    // Assigned below, once the bus exists.
+    onRecovered: (change) => onRecovered(change),
   });
+  let onRecovered: (change: RecoveredChange) => void = () => undefined;
   observeResponseStore(metrics, cache.responses);
   metrics.observe({
     redisUp: () => redisClient.status === 'ready',
@@ -189,10 +194,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
     onPublished: () => metrics.invalidationsPublished.inc(),
   });
+  onRecovered = (change) =>
+    void (change === 'all' ? bus.publish([], [], true) : bus.publish(change.entities, change.collections));
   const applyChanges = createChangeApplier({ cache, policies, warn, publish: async (e, c) => void (await bus.publish(e, c)) });
   // Every instance receives the change feed itself, so feed changes are not re-published.
   const applyFeedChanges = createChangeApplier({ cache, policies, warn });
-  const db = prisma.$extends(cacheSync({ relations, onCommit: applyChanges })) as unknown as PrismaClient;
+  const db = prisma.$extends(cacheSync({ relations, onCommit: applyChanges, epoch: () => cache.l2.knownEpoch })) as unknown as PrismaClient;
   const reuse = cache.responses
     ? new ResponseReuse({
         store: cache.responses,
@@ -245,8 +252,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       if (batch) void applyFeedChanges(batch);
     },
     () => {
-      // Notifications may have been lost while reconnecting: drop all of L1.
+      // Notifications may have been lost while reconnecting: drop all of L1,
+      // and fence L2 by an epoch advance, since no instance may have applied them.
       cache.flushLocal();
+      cache.l2.markMissed('change-feed');
       metrics.l1Flushes.inc({ reason: 'change-feed-reconnect' });
     },
   );

@@ -4,6 +4,9 @@
  * the shared server.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 
@@ -12,19 +15,32 @@ export interface RedisServer {
   port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGKILL: the process dies at once (with `appendOnly`, its data survives in its folder). */
+  kill(): Promise<void>;
+  /** Runs one command on a fresh connection (FLUSHALL, CLIENT KILL, ...). */
+  command(...args: Array<string | number>): Promise<unknown>;
+  /** Stops the server and removes its data folder. */
+  dispose(): Promise<void>;
   /** SIGSTOP: the server stops answering but keeps its connections. */
   pause(): void;
   resume(): void;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /** Persist every write to an append-only file, so a restart comes back with the data. */
+  appendOnly?: boolean;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  const dir = mkdtempSync(path.join(tmpdir(), 'catalog-redis-'));
+  const persistence = options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,
     port,
     start: async () => {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...persistence], { stdio: 'ignore' });
       for (let i = 0; i < 100; i++) {
         const probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
         probe.on('error', () => undefined);
@@ -49,6 +65,19 @@ export async function startRedisServer(): Promise<RedisServer> {
         c.once('exit', () => resolve());
         c.kill('SIGKILL');
       });
+    },
+    kill: () => server.stop(),
+    command: async (...args) => {
+      const client = new Redis(server.url, { maxRetriesPerRequest: 0 });
+      try {
+        return await client.call(String(args[0]), ...args.slice(1));
+      } finally {
+        client.disconnect();
+      }
+    },
+    dispose: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),

@@ -53,7 +53,7 @@ export async function startTestApp(options: {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   // Wait for Redis (when expected) so the first request already uses L2.
   const wait = options.waitForRedis ?? true;
-  for (let i = 0; i < 100 && wait && config.cache.mode !== 'off' && !app.redis.available; i++) {
+  for (let i = 0; i < 100 && wait && config.cache.mode !== 'off' && !(app.redis.available && app.cache.l2.available); i++) {
     await new Promise((r) => setTimeout(r, 20));
   }
   return {

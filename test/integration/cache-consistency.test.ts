@@ -28,7 +28,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, negativeTtlMs: 5_000, strict: false };
+const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, maxStaleMs: 0, negativeTtlMs: 5_000, strict: false };
 
 describe('no stale set', () => {
   it('a fill that read an old row never overwrites the newer version, in L2 or L1', async () => {
@@ -47,7 +47,9 @@ describe('no stale set', () => {
       return [oldRow!];
     });
 
-    // Meanwhile an update commits and is written through at version N+1.
+    // Meanwhile an update commits and is written through at version N+1 (the
+    // writer has read L2 before, so it knows the epoch its write-through needs).
+    await writer.entities.loadMany('Product', policy, [8], async () => []);
     const [newRow] = await sql<{ id: number; version: number; name: string }>(db.url, `UPDATE "Product" SET name = 'Renamed' WHERE id = 7 RETURNING id, version, name`);
     expect(newRow!.version).toBe(oldRow!.version + 1);
     await writer.entities.store('Product', policy, [{ id: 7, version: newRow!.version, value: newRow }]);

@@ -49,8 +49,8 @@ describe('L1 store', () => {
 describe('keys', () => {
   const keys = new CacheKeys('app');
   it('carry the prefix, the shape version, the model and the id', () => {
-    expect(keys.entity('Product', 42)).toBe('app:1:e:Product:42');
-    expect(keys.collectionEntry({ model: 'Review', field: 'productId', value: 7 }, 'first=5')).toBe('app:1:c:{Review:productId=7}:first=5');
+    expect(keys.entity('Product', 42)).toBe('app:2:e:Product:42');
+    expect(keys.collectionEntry({ model: 'Review', field: 'productId', value: 7 }, 'first=5')).toBe('app:2:c:{Review:productId=7}:first=5');
   });
   it('refuse ids and names that are not plain', () => {
     expect(() => keys.entity('Product', -1)).toThrow(RangeError);
@@ -62,14 +62,14 @@ describe('keys', () => {
 });
 
 describe('L2 records', () => {
-  it('round-trip version, expiry and kind', () => {
+  it('round-trip version, expiry, epoch and kind', () => {
     const payload = Buffer.from([1, 2, 124, 3]);
-    expect(decodeRecord(encodeRecord(7, 123, payload))).toEqual({ version: 7, softExpiresAt: 123, kind: 'present', payload });
+    expect(decodeRecord(encodeRecord(7, 123, payload, 1764000000000))).toEqual({ version: 7, softExpiresAt: 123, epoch: 1764000000000, kind: 'present', payload });
     expect(decodeRecord(encodeRecord(0, 5, null))?.kind).toBe('absent');
     expect(decodeRecord(encodeRecord(3, 5, 'invalidated'))?.kind).toBe('invalidated');
   });
   it('are null when malformed', () => {
-    for (const bad of ['', 'x', '1|2', 'a|2|p', '1|2|z', '|2|p']) expect(decodeRecord(Buffer.from(bad))).toBeNull();
+    for (const bad of ['', 'x', '1|2', 'a|2|p', '1|2|z', '|2|p', '1|2|3|z', '1|2||p', '1|2|p']) expect(decodeRecord(Buffer.from(bad))).toBeNull();
   });
 });
 

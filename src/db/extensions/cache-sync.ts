@@ -32,12 +32,20 @@ export interface RowChange {
 export interface ChangeBatch {
   changes: RowChange[];
   collections: CollectionId[];
+  /** The L2 epoch known before the write ran (see CacheSyncOptions.epoch). */
+  epoch?: number;
 }
 
 export interface CacheSyncOptions {
   relations: RelationMap;
   /** Called once per committed write or transaction. Must not throw. */
   onCommit: (batch: ChangeBatch) => Promise<void>;
+  /**
+   * The cache's L2 epoch, read before each write or transaction starts: a
+   * write-through is only valid under the epoch known before the write, since
+   * an epoch advanced later may cover a newer change L2 missed.
+   */
+  epoch?: () => number | undefined;
 }
 
 type Row = Record<string, unknown>;
@@ -64,13 +72,14 @@ export function cacheSync(options: CacheSyncOptions) {
           async $allOperations({ model, operation, args, query }) {
             if (!WRITES.has(operation)) return query(args);
             const current = scope.getStore();
+            const epoch = current ? undefined : options.epoch?.();
             const reader = (current?.client ?? client) as Record<string, { findMany(a: unknown): Promise<Row[]> }>;
             const { result, batch } = await captureWrite(options.relations, model, operation, args as Row, query as (a: unknown) => Promise<unknown>, reader);
             if (current) {
               current.batch.changes.push(...batch.changes);
               current.batch.collections.push(...batch.collections);
             } else {
-              await options.onCommit(batch);
+              await options.onCommit({ ...batch, epoch });
             }
             return result;
           },
@@ -83,7 +92,7 @@ export function cacheSync(options: CacheSyncOptions) {
       client: {
         async $transaction(this: unknown, ...args: unknown[]) {
           const parent = (Prisma.getExtensionContext(this) as unknown as { $parent: { $transaction: (...a: unknown[]) => Promise<unknown> } }).$parent;
-          const txScope: TxScope = { batch: { changes: [], collections: [] } };
+          const txScope: TxScope = { batch: { changes: [], collections: [], epoch: options.epoch?.() } };
           const [first, ...rest] = args;
           const run =
             typeof first === 'function'
