@@ -1,6 +1,7 @@
 /**
  * Bearer tokens: HS256 JWTs signed with the configured secret (jose).
  */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
 export type Role = 'CUSTOMER' | 'ADMIN';
@@ -11,10 +12,11 @@ export interface Viewer {
 }
 
 export class TokenService {
-  private readonly key: Uint8Array;
+  /** Imported once: given raw bytes, jose imports the key again on every sign and verify. */
+  private readonly key: KeyObject;
 
   constructor(secret: string, private readonly ttlSeconds: number) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   async sign(viewer: Viewer): Promise<string> {
