@@ -8,6 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { ADMIN, CUSTOMER, loadFixture } from '../helpers/fixture.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -54,19 +55,6 @@ async function keepAndHit(t: TestApp, id: number) {
   await readProduct(t, id);
   const second = await readProduct(t, id);
   if (second.reuse !== 'hit') expect((await readProduct(t, id)).reuse).toBe('hit');
-}
-
-async function eventually(check: () => Promise<void>): Promise<void> {
-  let lastError: unknown;
-  for (let i = 0; i < 100; i++) {
-    try {
-      return await check();
-    } catch (error) {
-      lastError = error;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  throw lastError;
 }
 
 describe('a reused response is as fresh as L1', () => {

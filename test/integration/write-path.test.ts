@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import { eventually } from '../helpers/eventually.js';
 import { loadFixture } from '../helpers/fixture.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/test-db.js';
@@ -52,18 +53,8 @@ async function categoryIds(t: TestApp, id: number) {
 }
 
 /** Instance b learns of a's writes through the change feed; allow it its delivery time. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => void): Promise<void> {
-  let lastError: unknown;
-  for (let i = 0; i < 50; i++) {
-    try {
-      check(await read());
-      return;
-    } catch (error) {
-      lastError = error;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  throw lastError;
+function arrives<T>(read: () => Promise<T>, check: (value: T) => void): Promise<void> {
+  return eventually(async () => check(await read()), { attempts: 50 });
 }
 
 describe('writes are visible on both instances', () => {
@@ -71,14 +62,14 @@ describe('writes are visible on both instances', () => {
     await warm([PRODUCT, { id: '11' }]);
     const updated = await writer.product.update({ where: { id: 11 }, data: { name: 'Updated' } });
     expect((await product(a, 11))!.name).toBe('Updated');
-    await eventually(() => product(b, 11), (p) => expect(p).toMatchObject({ name: 'Updated', version: updated.version }));
+    await arrives(() => product(b, 11), (p) => expect(p).toMatchObject({ name: 'Updated', version: updated.version }));
   });
 
   it('create: appears in the category list and the global count', async () => {
     await warm([CATEGORY, { id: '2' }], [ALL, {}]);
     const created = await writer.product.create({ data: { sku: 'NEW-1', name: 'New', description: '', priceCents: 1, stock: 1, categoryId: 2 } });
     expect(await categoryIds(a, 2)).toContain(created.id);
-    await eventually(() => categoryIds(b, 2), (ids) => expect(ids).toContain(created.id));
+    await arrives(() => categoryIds(b, 2), (ids) => expect(ids).toContain(created.id));
   });
 
   it('createMany and createManyAndReturn: lists follow', async () => {
@@ -95,8 +86,8 @@ describe('writes are visible on both instances', () => {
     expect(await categoryIds(a, 4)).toContain(14);
     await writer.product.update({ where: { id: 14 }, data: { categoryId: 5 } });
     for (const t of [a, b]) {
-      await eventually(() => categoryIds(t, 4), (ids) => expect(ids).not.toContain(14));
-      await eventually(() => categoryIds(t, 5), (ids) => expect(ids).toContain(14));
+      await arrives(() => categoryIds(t, 4), (ids) => expect(ids).not.toContain(14));
+      await arrives(() => categoryIds(t, 5), (ids) => expect(ids).toContain(14));
     }
   });
 
@@ -105,7 +96,7 @@ describe('writes are visible on both instances', () => {
     await writer.product.updateMany({ where: { id: { in: [21, 22] } }, data: { stock: 77 } });
     for (const id of [21, 22]) {
       expect((await product(a, id))!.stock).toBe(77);
-      await eventually(() => product(b, id), (p) => expect(p!.stock).toBe(77));
+      await arrives(() => product(b, id), (p) => expect(p!.stock).toBe(77));
     }
   });
 
@@ -122,7 +113,7 @@ describe('writes are visible on both instances', () => {
     await writer.product.delete({ where: { id: 31 } });
     await writer.product.deleteMany({ where: { id: { in: [32, 33] } } });
     for (const t of [a, b]) {
-      for (const id of [31, 32, 33]) await eventually(() => product(t, id), (p) => expect(p).toBeNull());
+      for (const id of [31, 32, 33]) await arrives(() => product(t, id), (p) => expect(p).toBeNull());
     }
     expect(await categoryIds(a, 2)).not.toContain(32);
   });
@@ -135,7 +126,7 @@ describe('writes are visible on both instances', () => {
       expect((await product(a, 41))!.name).toBe('Product 41');
     });
     expect((await product(a, 41))!.name).toBe('In tx');
-    await eventually(() => product(b, 41), (p) => expect(p!.name).toBe('In tx'));
+    await arrives(() => product(b, 41), (p) => expect(p!.name).toBe('In tx'));
   });
 
   it('batch transaction: applied after commit', async () => {
@@ -162,6 +153,6 @@ describe('writes are visible on both instances', () => {
     await warm([PRODUCT, { id: '51' }]);
     await sql(db.url, `UPDATE "Product" SET name = 'From psql' WHERE id = 51`);
     // `eventually` gives up after about a second.
-    for (const t of [a, b]) await eventually(() => product(t, 51), (p) => expect(p!.name).toBe('From psql'));
+    for (const t of [a, b]) await arrives(() => product(t, 51), (p) => expect(p!.name).toBe('From psql'));
   });
 });
