@@ -118,27 +118,20 @@ export class CatalogCache {
    * request and recorded in its read set.
    */
   readEntity(model: string, policy: CachePolicy, id: number, stats: RequestStats, reads?: ReadSet): L1Entry | undefined {
-    if (!this.localReads || policy.strict) return undefined;
-    const key = this.keys.entity(model, id);
-    const entry = this.l1.get(key);
-    if (!entry) return undefined;
-    stats.l1Hits++;
-    this.metrics?.cacheLookups.add('hit', 'l1', policy.type, 1);
-    reads?.entity(key, entry);
-    return entry;
+    const found = this.entityInL1(model, policy, id);
+    if (!found) return undefined;
+    this.countLocalHit(policy, stats);
+    reads?.entity(found.key, found.entry);
+    return found.entry;
   }
 
   /** A view of a collection from L1, synchronously, as `readEntity` does for entities. */
   readCollection(policy: CachePolicy, ref: CollectionRef, stats: RequestStats, reads?: ReadSet): L1Entry | undefined {
-    if (!this.localReads || policy.strict) return undefined;
-    const name = this.keys.collectionName(ref.collection);
-    const key = this.keys.collectionEntryOf(name, ref.params);
-    const entry = this.l1.get(key);
-    if (!entry || !this.collections.fence.isValid(name, entry.version)) return undefined;
-    stats.l1Hits++;
-    this.metrics?.cacheLookups.add('hit', 'l1', policy.type, 1);
-    reads?.collection(key, name, entry);
-    return entry;
+    const found = this.viewInL1(policy, ref);
+    if (!found) return undefined;
+    this.countLocalHit(policy, stats);
+    reads?.collection(found.key, found.name, found.entry);
+    return found.entry;
   }
 
   /**
@@ -146,19 +139,38 @@ export class CatalogCache {
    * set is spoiled unless L1 holds exactly that value now.
    */
   noteEntity(reads: ReadSet, model: string, policy: CachePolicy | undefined, id: number, value: unknown): void {
-    const entry = policy && this.entities.peek(model, policy, id);
-    if (entry && entry.value === value) reads.entity(this.keys.entity(model, id), entry);
+    const found = policy && this.entityInL1(model, policy, id);
+    if (found && found.entry.value === value) reads.entity(found.key, found.entry);
     else reads.spoil(`${model} ${id} was not served from L1`);
   }
 
   /** Records in `reads` that `value` was served for a view of a collection, as `noteEntity` does. */
   noteCollection(reads: ReadSet, policy: CachePolicy | undefined, ref: CollectionRef, value: unknown): void {
-    const entry = policy && this.collections.peek(policy, ref);
-    if (entry && entry.value === value) {
-      reads.collection(this.keys.collectionEntry(ref.collection, ref.params), this.keys.collectionName(ref.collection), entry);
-    } else {
-      reads.spoil(`${this.keys.collectionName(ref.collection)} ${ref.params} was not served from L1`);
-    }
+    const found = policy && this.viewInL1(policy, ref);
+    if (found && found.entry.value === value) reads.collection(found.key, found.name, found.entry);
+    else reads.spoil(`${ref.collection.model} ${ref.params} was not served from L1`);
+  }
+
+  /** The live L1 entry of an entity, with its key; undefined when L1 is not in play for the type or lacks it. */
+  private entityInL1(model: string, policy: CachePolicy, id: number): { key: string; entry: L1Entry } | undefined {
+    if (!this.localReads || policy.strict) return undefined;
+    const key = this.keys.entity(model, id);
+    const entry = this.l1.get(key);
+    return entry && { key, entry };
+  }
+
+  /** The live L1 entry of a collection view, unless the collection was invalidated since it was loaded. */
+  private viewInL1(policy: CachePolicy, ref: CollectionRef): { key: string; name: string; entry: L1Entry } | undefined {
+    if (!this.localReads || policy.strict) return undefined;
+    const name = this.keys.collectionName(ref.collection);
+    const key = this.keys.collectionEntryOf(name, ref.params);
+    const entry = this.l1.get(key);
+    return entry && this.collections.fence.isValid(name, entry.version) ? { key, name, entry } : undefined;
+  }
+
+  private countLocalHit(policy: CachePolicy, stats: RequestStats): void {
+    stats.l1Hits++;
+    this.metrics?.cacheLookups.add('hit', 'l1', policy.type, 1);
   }
 
   /**

@@ -13,7 +13,6 @@ import { countInto, type RequestStats } from '../observability/request-stats.js'
 import { type CacheRuntime, countTiers, usesL1, usesL2 } from './cache-runtime.js';
 import { CollectionFence } from './collection-fence.js';
 import type { CollectionId } from './keys.js';
-import type { L1Entry } from './l1-store.js';
 import { decodeRecord, encodeRecord } from './l2-record.js';
 import type { CollectionFill } from './l2-store.js';
 import { type CachePolicy, jitter } from './policy.js';
@@ -164,18 +163,6 @@ export class CollectionCache {
       }
     });
     if (epoch !== undefined) await rt.l2.fillCollections(fills, epoch, stats);
-  }
-
-  /**
-   * This instance's live L1 entry for one view of a collection, synchronously,
-   * or undefined (absent, expired, invalidated since it was loaded, or a type
-   * that skips L1). Counts nothing.
-   */
-  peek(policy: CachePolicy, ref: CollectionRef): L1Entry | undefined {
-    const rt = this.rt;
-    if (!usesL1(rt, policy)) return undefined;
-    const entry = rt.l1.get(rt.keys.collectionEntry(ref.collection, ref.params));
-    return entry && this.fence.isValid(rt.keys.collectionName(ref.collection), entry.version) ? entry : undefined;
   }
 
   /**

@@ -338,15 +338,6 @@ export class EntityCache {
     await rt.l2.writeEntities(writes, rt.l2.knownEpoch);
   }
 
-  /**
-   * This instance's live L1 entry for an entity, synchronously, or undefined
-   * (not in L1, expired, or a type that skips L1). Counts nothing: a caller
-   * that falls back to `loadMany` on undefined is counted there.
-   */
-  peek(model: string, policy: CachePolicy, id: number): L1Entry | undefined {
-    return usesL1(this.rt, policy) ? this.rt.l1.get(this.rt.keys.entity(model, id)) : undefined;
-  }
-
   /** Drops this instance's L1 copy of an entity if it is older than `version`. */
   invalidateLocal(key: string, version: number): void {
     this.rt.l1.invalidate(key, version);

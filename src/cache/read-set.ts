@@ -48,10 +48,6 @@ export class ReadSet {
     return this.spoiledBy;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   freeze(): Dependencies {
     const keys = [...this.entries.keys()];
     return { entries: keys.map((k) => this.entries.get(k)!), collections: keys.map((k) => this.collections.get(k) ?? null) };

@@ -9,7 +9,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { ReadSet } from '../cache/read-set.js';
 import type { Loaders, RequestData } from '../loaders/index.js';
 import type { RequestStats } from '../observability/request-stats.js';
-import type { RateLimitLedger } from './directives/rate-limit.js';
+import type { ChargeLedger } from './reuse/charge-ledger.js';
 
 export interface GraphQLContext {
   viewer: Viewer | null;
@@ -22,10 +22,14 @@ export interface GraphQLContext {
   tokens: TokenService;
   config: Config;
   stats: RequestStats;
-  /** What this execution read, while its response may still be reused (see graphql/reuse). */
-  reads?: ReadSet;
+  /**
+   * The scope the request's loaders record into: `reads` is what this
+   * execution read, while its response may still be reused (see
+   * graphql/reuse); clearing it stops the recording.
+   */
+  scope: { reads?: ReadSet };
   /** The rate-limit checks of this execution, while its response may still be reused. */
-  ledger?: RateLimitLedger;
+  ledger?: ChargeLedger;
   /** The request's id (x-request-id), for logs and masked errors. */
   requestId: string;
   /** Told the operation's name once Apollo has resolved it, for the request's log line. */

@@ -26,13 +26,13 @@ export function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => MaybeP
 
 export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders: Loaders) {
   const { cache, policies } = deps;
-  const { stats, reads } = scope;
+  const { stats } = scope;
 
   /** One entity by id: L1, else its loader. */
   const entity = <T>(model: string, loader: DataLoader<number, T | null>) => {
     const policy = policies.get(model);
     return (id: number): MaybePromise<T | null> => {
-      const entry = policy && cache.readEntity(model, policy, id, stats, reads);
+      const entry = policy && cache.readEntity(model, policy, id, stats, scope.reads);
       return entry ? (entry.value as T | null) : loader.load(id);
     };
   };
@@ -44,7 +44,7 @@ export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders
       const values: Array<T | null> = new Array<T | null>(ids.length);
       const missing: number[] = [];
       for (let i = 0; i < ids.length; i++) {
-        const entry = policy && cache.readEntity(model, policy, ids[i]!, stats, reads);
+        const entry = policy && cache.readEntity(model, policy, ids[i]!, stats, scope.reads);
         if (entry) values[i] = entry.value as T | null;
         else missing.push(i);
       }
@@ -63,7 +63,7 @@ export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders
   const collection = <K, V>(memberType: string, refOf: (key: K) => CollectionRef, loader: DataLoader<K, V, string>) => {
     const policy = policies.get(memberType);
     return (key: K): MaybePromise<V> => {
-      const entry = policy && cache.readCollection(policy, refOf(key), stats, reads);
+      const entry = policy && cache.readCollection(policy, refOf(key), stats, scope.reads);
       return entry ? (entry.value as V) : loader.load(key);
     };
   };

@@ -61,8 +61,6 @@ export interface App {
   tokens: TokenService;
   /** Versioned response reuse; undefined when off (RESPONSE_REUSE_MAX_BYTES=0, or not l1+l2). */
   reuse: ResponseReuse | undefined;
-  /** SQL statements sent since start, by every request and background task. */
-  sqlStatements(): number;
   /** Bounded metric labels for operation names (shared by executed and reused responses). */
   operationLabels: OperationLabels;
   /** Cache policy per type, read from @cacheable. */
@@ -273,7 +271,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     db,
     tokens,
     reuse,
-    sqlStatements: () => sqlStatements,
     operationLabels,
     policies,
     identity,

@@ -17,7 +17,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { documentSizeError } from '../graphql/protection/document-limits.js';
 import { ReadSet } from '../cache/read-set.js';
 import { ChargeLedger } from '../graphql/reuse/charge-ledger.js';
-import { createRequestLoaders } from '../loaders/index.js';
+import { createRequestLoaders, type RequestScope } from '../loaders/index.js';
 import { newRequestStats, type RequestStats } from '../observability/request-stats.js';
 import type { App } from './app.js';
 import { clientIp } from './client-ip.js';
@@ -113,7 +113,7 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const scope = { stats, reads: reuse ? new ReadSet() : undefined };
+    const scope: RequestScope = { stats, reads: reuse ? new ReadSet() : undefined };
     const { loaders, data } = createRequestLoaders(loaderDeps, scope);
     const context: GraphQLContext = {
       viewer,
@@ -124,7 +124,7 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       tokens: app.tokens,
       config: app.config,
       stats,
-      reads: scope.reads,
+      scope,
       ledger: reuse ? (ledger ?? new ChargeLedger()) : undefined,
       requestId,
       onOperation: (name) => void (note.operationName = name),
