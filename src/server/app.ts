@@ -78,7 +78,7 @@ export interface AppOverrides {
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
-  const logger = overrides.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, bufferBytes: config.logBufferBytes });
   const metrics = createMetrics({ defaultMetrics: config.env !== 'test', prefix: config.metrics.prefix });
   const warn = (message: string, error?: unknown) => logger.warn({ err: error }, message);
 
