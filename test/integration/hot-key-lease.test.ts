@@ -1,5 +1,5 @@
 /**
- * One load per hot key across instances (DESIGN.md promise 6): bursts of
+ * One load per hot key across instances (docs/design.md promise 6): bursts of
  * concurrent requests for one cold key over two API instances, with loads
  * counted at the PostgreSQL wire; and a loader error that must release the
  * lease and never be cached.

@@ -4,7 +4,7 @@
  */
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ABUSE } from '../protection/abuse-cases.js';
+import { ABUSE } from '../../scripts/bench/abuse-cases.js';
 import { createFixtureDatabase } from '../helpers/fixture.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import type { TestDatabase } from '../helpers/test-db.js';

@@ -14,7 +14,7 @@ import { RateLimiter, type RateLimiterOptions } from '../../src/ratelimit/rate-l
 import type { RateLimitAlgorithm, RateLimitRule } from '../../src/ratelimit/rule.js';
 import { createRedisClient, RedisGate } from '../../src/redis/redis-client.js';
 import { REDIS_URL } from '../helpers/env.js';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../scripts/bench/free-port.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 
 const PREFIX = `rltest-${randomBytes(6).toString('hex')}`;
