@@ -27,7 +27,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { jsonCodec, msgpackCodec, type Codec } from '../src/cache/codec.js';
+import { jsonCodec, msgpackCodec, type Codec } from '../src/cache/index.js';
 import { loadConfig } from '../src/config/config.js';
 import { isDatabaseEmpty, seedCatalog } from '../src/db/seed/index.js';
 import { createApp } from '../src/server/app.js';
