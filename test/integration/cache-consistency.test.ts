@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogCache, redisL2 } from '../../src/cache/index.js';
 import type { CachePolicy } from '../../src/cache/index.js';
-import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
+import { ADMIN } from '../helpers/fixture.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { deleteKeys } from '../helpers/redis-cleanup.js';
 import { signIn, startTestApp, testPrefix, type TestApp } from '../helpers/test-app.js';
@@ -13,20 +13,21 @@ import { sql, type TestDatabase } from '../helpers/test-db.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { redisGate } from '../helpers/redis-gate.js';
 import { waitFor } from '../helpers/eventually.js';
+import { type FixtureApp, startFixtureApp } from '../helpers/fixture-app.js';
 
 let db: TestDatabase;
 let t: TestApp;
+let fixture: FixtureApp;
 let admin: Record<string, string>;
 
 beforeAll(async () => {
-  db = await createFixtureDatabase();
-  t = await startTestApp({ databaseUrl: db.url });
+  fixture = await startFixtureApp();
+  ({ db, t } = fixture);
   admin = await signIn(t, ADMIN.email, ADMIN.password);
 });
 
 afterAll(async () => {
-  await t.close();
-  await db.drop();
+  await fixture.close();
 });
 
 const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, maxStaleMs: 0, negativeTtlMs: 5_000, strict: false };

@@ -4,6 +4,7 @@
  * share Redis) and an in-memory hub (as they would share pub/sub).
  */
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/eventually.js';
 import { CatalogCache, type CachePolicy, type CommittedBatch, MemoryHub, MemoryL2Driver, memoryL2 } from '../../src/cache/index.js';
 
 const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, maxStaleMs: 0, negativeTtlMs: 5_000, strict: false };
@@ -133,7 +134,7 @@ describe('the write door', () => {
     a.changesLost('change-feed');
     expect(a.l1.entries).toBe(0);
     // Recovery runs in the background: the epoch advances, the others are told.
-    for (let i = 0; i < 50 && a.knownEpoch === before; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await waitFor(() => a.knownEpoch !== before)).toBe(true);
     expect(a.knownEpoch).toBeGreaterThan(before);
     await settle();
     expect(b.l1.entries).toBe(0);
