@@ -42,12 +42,6 @@ export class MemoryL2Driver implements L2Driver {
     for (const listener of this.listeners) listener();
   }
 
-  /** Number of live keys (for tests). */
-  get size(): number {
-    for (const key of [...this.slots.keys()]) this.get(key);
-    return this.slots.size;
-  }
-
   onConnect(listener: () => void): void {
     this.listeners.push(listener);
     listener();

@@ -141,4 +141,17 @@ describe('the write door', () => {
     // A record of the old epoch is a miss for everyone.
     expect(await load(b, 6, [row(6, 1, 'x')])).toEqual({ value: row(6, 1, 'x'), calls: 1 });
   });
+
+  it('a store that restarted empty is re-checked on reconnect: the epoch advances and older L1 copies go', async () => {
+    const { a, b, driver, clock } = instances();
+    await load(a, 7, [row(7, 1, 'x')]);
+    await load(b, 7, []);
+    const before = a.knownEpoch!;
+    // Epochs are at least the clock: an empty store cannot bring an old one back.
+    clock.now += 1000;
+    driver.restart();
+    expect(await waitFor(() => a.knownEpoch !== undefined && a.knownEpoch > before && b.knownEpoch === a.knownEpoch)).toBe(true);
+    expect(a.l1.entries + b.l1.entries).toBe(0);
+    expect(await load(b, 7, [row(7, 1, 'x')])).toEqual({ value: row(7, 1, 'x'), calls: 1 });
+  });
 });
