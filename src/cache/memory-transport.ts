@@ -1,6 +1,6 @@
 /**
  * An in-process invalidation transport: every transport taken from one hub
- * receives what the others publish, synchronously-after-a-microtask, as
+ * receives what the others publish, one microtask later, as
  * Redis pub/sub would deliver it. For tests (no services) and a single
  * process; `drop` and `reconnect` let tests lose messages on purpose.
  */
