@@ -12,10 +12,10 @@
  *
  * Options: --seconds N (per mode and query, default 5), --concurrency N
  * (default 32), --products N (catalog size if the database is empty, default 1000).
- * --checker instead runs the consistency checker (test/consistency) over two
+ * --checker instead runs the consistency checker (scripts/bench/consistency-checker.ts) over two
  * API processes for --seconds and prints its report: operations, stale reads,
  * and the cross-instance L1 lag distribution. --abuse times the refusal of
- * each abusive request in test/protection/abuse-cases.ts (goal: < 50 ms).
+ * each abusive request in scripts/bench/abuse-cases.ts (goal: < 50 ms).
  * DATABASE_URL defaults to a `catalog_bench` database on 127.0.0.1.
  *
  * Rate limits are off here (all load comes from one IP); the cache is measured alone.
@@ -27,7 +27,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { jsonCodec, msgpackCodec, type Codec } from '../src/cache/codec.js';
+import { jsonCodec, msgpackCodec, type Codec } from '../src/cache/index.js';
 import { loadConfig } from '../src/config/config.js';
 import { isDatabaseEmpty, seedCatalog } from '../src/db/seed/index.js';
 import { createApp } from '../src/server/app.js';
@@ -155,7 +155,7 @@ function codecFigures(codec: Codec, rows: unknown[]): { encodeUs: number; decode
 }
 
 async function checker(): Promise<void> {
-  const { runChecker } = await import('../test/consistency/checker.js');
+  const { runChecker } = await import('./bench/consistency-checker.js');
   const { DEMO_ADMIN } = await import('../src/db/seed/index.js');
   const report = await runChecker({
     databaseUrl,
@@ -180,7 +180,7 @@ async function checker(): Promise<void> {
 }
 
 async function abuse(): Promise<void> {
-  const { ABUSE } = await import('../test/protection/abuse-cases.js');
+  const { ABUSE } = await import('./bench/abuse-cases.js');
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_PREFIX: `abuse${Date.now()}` });
   const app = await createApp(config);
   const server = createHttpServer(app);

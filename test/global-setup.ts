@@ -15,9 +15,8 @@ import { deleteKeys } from './helpers/redis-cleanup.js';
 import { adminQuery, sql } from './helpers/test-db.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
-  const run = randomBytes(3).toString('hex');
+  const run = (process.env.CATALOG_TEST_RUN ??= randomBytes(3).toString('hex'));
   const template = `catalog_test_template_${run}`;
-  process.env.CATALOG_TEST_RUN = run;
   process.env.CATALOG_TEST_TEMPLATE = template;
   await adminQuery(`CREATE DATABASE ${template}`);
   execFileSync('npx', ['prisma', 'migrate', 'deploy'], {

@@ -6,13 +6,13 @@ import type { Metrics } from '../observability/metrics.js';
 import { countInto, type RequestStats } from '../observability/request-stats.js';
 import type { Codec } from './codec.js';
 import type { CacheKeys } from './keys.js';
-import type { L1Store } from './l1-store.js';
+import type { L1Tier } from './contracts.js';
 import type { L2Store } from './l2-store.js';
 import type { CacheMode, CachePolicy } from './policy.js';
 
 export interface CacheRuntime {
   mode: CacheMode;
-  l1: L1Store;
+  l1: L1Tier;
   l2: L2Store;
   keys: CacheKeys;
   codec: Codec;

@@ -1,67 +1,75 @@
 /**
  * The tiered cache the rest of the application sees: entities and
- * collections over one L1 and one L2, and the write side that applies a
- * committed change to both tiers.
+ * collections over one L1 and one L2, the one write door (`apply`) through
+ * which every committed change reaches both tiers, and the invalidation bus
+ * it owns (what other instances publish is applied to this L1; what this
+ * instance applies is published to them).
  */
+import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestStats } from '../observability/request-stats.js';
-import type { RedisGate } from '../redis/redis-client.js';
 import type { CacheRuntime } from './cache-runtime.js';
-import { type Codec, msgpackCodec } from './codec.js';
+import { msgpackCodec } from './codec.js';
+import type { CommitSink, CommittedBatch, CommittedChange } from './committed-batch.js';
+import type { CallGate, Clock, Codec, IdSource, InvalidationTransport, L1Tier, L2Driver } from './contracts.js';
 import { CollectionCache, type CollectionRef } from './collection-cache.js';
 import { EntityCache } from './entity-cache.js';
-import { CacheKeys, type CollectionId } from './keys.js';
+import { InvalidationBus } from './invalidation-bus.js';
+import { CacheKeys } from './keys.js';
 import { type L1Entry, L1Store } from './l1-store.js';
 import { L2Store } from './l2-store.js';
 import type { CacheMode, CachePolicy } from './policy.js';
 import type { Dependencies, ReadSet } from './read-set.js';
 import { ResponseStore } from './response-store.js';
 
-/** What other instances must drop after L2 recovered from missed changes ('all': all of L1). */
-export type RecoveredChange = { entities: Array<{ key: string; version: number }>; collections: string[] } | 'all';
+/** L2's storage and the failure policy its calls go through (see redisL2 / memoryL2). */
+export interface L2Backend {
+  driver: L2Driver;
+  gate: CallGate;
+}
 
 export interface CacheOptions {
   mode: CacheMode;
   prefix: string;
   l1MaxEntries: number;
   l1MaxBytes: number;
-  gate: RedisGate;
+  l2: L2Backend;
+  /**
+   * How invalidations reach the other instances; the cache builds and owns
+   * the bus on it. Absent: nothing is published or received (one instance).
+   */
+  transport?: InvalidationTransport;
+  /** Cache policy per model (from @cacheable); `apply` ignores changes to other models. */
+  policies?: ReadonlyMap<string, CachePolicy>;
+  /** Reduces a written row to what may be cached for its model (viewer-independent fields only). */
+  project?: (model: string, row: Record<string, unknown>) => Record<string, unknown>;
   metrics?: Metrics;
   codec?: Codec;
-  now?: () => number;
+  now?: Clock;
   random?: () => number;
+  /** Ids of this instance on the bus. */
+  newId?: IdSource;
   warn?: (message: string, error?: unknown) => void;
   /** Bytes for whole responses kept for reuse (l1+l2 mode only); 0 turns reuse off. */
   responseReuseBytes?: number;
-  /**
-   * L2 recovered from changes it missed: other instances must drop older L1
-   * copies of these entities and collections, or (`all`, after an epoch
-   * advance) all of L1. Wired to the invalidation bus.
-   */
-  onRecovered?: (change: RecoveredChange) => void;
 }
 
-/** One committed row change, as the write path reports it. */
-export interface EntityChange {
-  model: string;
-  id: number;
-  /** The row after the write, or null when it was deleted. */
-  row: ({ id: number; version: number } & Record<string, unknown>) | null;
-  /** The version the change produced (for a delete: the deleted row's version + 1). */
-  version: number;
-}
-
-export class CatalogCache {
+export class CatalogCache implements CommitSink {
   readonly mode: CacheMode;
   readonly keys: CacheKeys;
-  readonly l1: L1Store;
+  readonly l1: L1Tier;
   readonly l2: L2Store;
   readonly entities: EntityCache;
   readonly collections: CollectionCache;
   /** Whole responses for reuse, checked against L1; undefined when reuse is off. */
   readonly responses: ResponseStore<unknown> | undefined;
+  /** The invalidation bus; undefined without a transport. */
+  readonly bus: InvalidationBus | undefined;
   private readonly metrics: Metrics | undefined;
-  private readonly now: () => number;
+  private readonly now: Clock;
+  private readonly policies: ReadonlyMap<string, CachePolicy>;
+  private readonly project: (model: string, row: Record<string, unknown>) => Record<string, unknown>;
+  private readonly warn: (message: string, error?: unknown) => void;
   /** Whether L1 is in play (usesL1 without the per-type part). */
   private readonly localReads: boolean;
 
@@ -69,9 +77,13 @@ export class CatalogCache {
     const now = options.now ?? Date.now;
     this.mode = options.mode;
     this.keys = new CacheKeys(options.prefix);
+    this.policies = options.policies ?? new Map();
+    this.project = options.project ?? ((_model, row) => row);
+    this.warn = options.warn ?? (() => undefined);
     this.l1 = new L1Store({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes, now });
     this.l2 = new L2Store({
-      gate: options.gate,
+      driver: options.l2.driver,
+      gate: options.l2.gate,
       epochKey: this.keys.epoch(),
       now,
       onRoundTrip: () => options.metrics?.redisRoundTrips.inc(),
@@ -79,7 +91,8 @@ export class CatalogCache {
       onEpochChange: (reason) => {
         if (reason === 'advanced') {
           options.metrics?.cacheEpochAdvances.inc();
-          options.onRecovered?.('all');
+          // Records every instance copied into L1 may be stale: all of them drop L1.
+          void this.bus?.publish([], [], true);
         }
         this.flushLocal();
         options.metrics?.l1Flushes.inc({ reason: `l2-epoch-${reason}` });
@@ -89,7 +102,8 @@ export class CatalogCache {
         // A version key is `<base>:c:{<collection name>}:v`.
         const collections = versionKeys.map((k) => /\{(.*)\}/.exec(k)?.[1]).filter((n): n is string => Boolean(n));
         for (const name of collections) this.collections.fence.invalidate(name);
-        options.onRecovered?.({ entities, collections });
+        // Other instances may have copied the older records into L1 before.
+        void this.bus?.publish(entities, collections);
       },
     });
     const runtime: CacheRuntime = {
@@ -101,7 +115,7 @@ export class CatalogCache {
       now,
       random: options.random ?? Math.random,
       metrics: options.metrics,
-      warn: options.warn ?? (() => undefined),
+      warn: this.warn,
     };
     this.entities = new EntityCache(runtime);
     this.collections = new CollectionCache(runtime);
@@ -110,6 +124,82 @@ export class CatalogCache {
     this.localReads = options.mode === 'l1+l2';
     const reuseBytes = options.responseReuseBytes ?? 0;
     this.responses = options.mode === 'l1+l2' && reuseBytes > 0 ? new ResponseStore({ maxBytes: reuseBytes }) : undefined;
+    const metrics = options.metrics;
+    this.bus =
+      options.transport &&
+      new InvalidationBus({
+        transport: options.transport,
+        newId: options.newId ?? randomUUID,
+        now,
+        onInvalidate: (entities, collections) => {
+          metrics?.invalidationsReceived.inc();
+          this.invalidateLocal(entities, collections);
+        },
+        onReceived: (_message, delayMs) => metrics?.invalidationDelay.observe(Math.max(0, delayMs) / 1000),
+        onFlush: (reason) => {
+          this.flushLocal();
+          metrics?.l1Flushes.inc({ reason: `bus-${reason}` });
+        },
+        onPublished: () => metrics?.invalidationsPublished.inc(),
+      });
+  }
+
+  /** The L2 epoch this instance last saw; writers snapshot it before a write runs. */
+  get knownEpoch(): number | undefined {
+    return this.l2.knownEpoch;
+  }
+
+  /**
+   * The write door: applies a committed batch to both tiers, then tells the
+   * other instances. In order:
+   * 1. write-through of full rows, projected to their cacheable shape
+   *    (deletes become versioned "not found" entries, so an older fill
+   *    cannot resurrect them), version-guarded, under the batch's epoch;
+   * 2. collection bumps;
+   * 3. fences for partly known rows (readers reload them);
+   * 4. publish (key, version) pairs and collections on the bus, unless the
+   *    batch came from the change feed (every instance receives that itself).
+   * Never throws: the write has committed; TTLs bound what a failure leaves.
+   */
+  async apply(batch: CommittedBatch): Promise<void> {
+    try {
+      const epoch = batch.epoch ?? this.l2.knownEpoch;
+      const cached = batch.changes.filter((c) => this.policies.has(c.model));
+      const known = cached.filter((c) => c.row !== undefined);
+      const partial = cached.filter((c) => c.row === undefined);
+      await Promise.all(
+        [...groupByModel(known)].map(([model, list]) =>
+          this.entities.store(
+            model,
+            this.policies.get(model)!,
+            list.map((c) => ({ id: c.id, version: c.version, value: c.row ? this.project(model, c.row) : null })),
+            epoch,
+          ),
+        ),
+      );
+      const { names } = await this.collections.bump(batch.collections);
+      for (const [model, list] of groupByModel(partial)) await this.entities.invalidate(model, this.policies.get(model)!, list);
+      if (batch.origin === 'write') {
+        await this.bus?.publish(
+          cached.map((c) => ({ key: this.keys.entity(c.model, c.id), version: c.version })),
+          names,
+        );
+      }
+    } catch (error) {
+      this.warn('applying committed changes to the cache failed', error);
+    }
+  }
+
+  /** See CommitSink.changesLost: drops all of L1 and fences L2 by an epoch advance. */
+  changesLost(reason: 'change-feed'): void {
+    this.flushLocal();
+    this.l2.markMissed(reason);
+    this.metrics?.l1Flushes.inc({ reason: `${reason}-reconnect` });
+  }
+
+  /** Stops the bus. */
+  close(): void {
+    this.bus?.close();
   }
 
   /**
@@ -190,41 +280,6 @@ export class CatalogCache {
     return true;
   }
 
-  /**
-   * Applies committed changes: writes new versions through (deletes become
-   * versioned "not found" entries, so an older fill cannot resurrect them)
-   * and bumps the collections they touch. Returns what other instances must
-   * drop from their L1 (see the invalidation bus). `epoch` is the L2 epoch
-   * known before the write ran (see EntityCache.store).
-   */
-  async applyChanges(
-    changes: readonly EntityChange[],
-    collections: readonly CollectionId[],
-    policyOf: (model: string) => CachePolicy | undefined,
-    epoch: number | undefined = this.l2.knownEpoch,
-  ): Promise<{ entities: Array<{ key: string; version: number }>; collections: string[] }> {
-    const byModel = new Map<string, EntityChange[]>();
-    for (const change of changes) {
-      if (!policyOf(change.model)) continue;
-      byModel.set(change.model, [...(byModel.get(change.model) ?? []), change]);
-    }
-    await Promise.all(
-      [...byModel].map(([model, list]) =>
-        this.entities.store(
-          model,
-          policyOf(model)!,
-          list.map((c) => ({ id: c.id, version: c.version, value: c.row })),
-          epoch,
-        ),
-      ),
-    );
-    const { names } = await this.collections.bump(collections);
-    return {
-      entities: changes.filter((c) => policyOf(c.model)).map((c) => ({ key: this.keys.entity(c.model, c.id), version: c.version })),
-      collections: names,
-    };
-  }
-
   /** Applies another instance's invalidation to this instance's L1. */
   invalidateLocal(entities: ReadonlyArray<{ key: string; version: number }>, collections: readonly string[]): void {
     for (const { key, version } of entities) this.entities.invalidateLocal(key, version);
@@ -237,4 +292,10 @@ export class CatalogCache {
     this.collections.fence.invalidateAll();
     this.responses?.clear();
   }
+}
+
+function groupByModel(changes: readonly CommittedChange[]): Map<string, CommittedChange[]> {
+  const map = new Map<string, CommittedChange[]>();
+  for (const change of changes) map.set(change.model, [...(map.get(change.model) ?? []), change]);
+  return map;
 }

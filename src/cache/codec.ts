@@ -6,13 +6,9 @@
  * that fails to decode is a miss.
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
+import type { Codec } from './contracts.js';
 
-export interface Codec {
-  readonly name: string;
-  encode(value: unknown): Buffer;
-  /** Throws on a malformed buffer; callers treat that as a miss. */
-  decode(buffer: Buffer): unknown;
-}
+export type { Codec } from './contracts.js';
 
 export function msgpackCodec(): Codec {
   const encoder = new Encoder();

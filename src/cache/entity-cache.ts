@@ -5,7 +5,7 @@
  * and L1 (and negative entries for missing ids).
  *
  * Every cached value carries the row version it was read at; neither tier
- * ever replaces a newer version with an older one (DESIGN.md promise 1).
+ * ever replaces a newer version with an older one (docs/design.md promise 1).
  * When the database fails, a value past its soft expiry but within the
  * type's `maxStale` is served instead of the error (promise 11).
  */

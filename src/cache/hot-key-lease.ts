@@ -1,5 +1,5 @@
 /**
- * One load per hot key across instances (DESIGN.md promise 6). After a hard
+ * One load per hot key across instances (docs/design.md promise 6). After a hard
  * miss, a caller reads the keys again and takes a short Redis lease on each
  * key still missing, in one script call (SET NX PX with a random token).
  * It loads the keys it leased and fills them, releasing the leases in the

@@ -1,17 +1,17 @@
 /**
- * Tells the other instances what to drop from their L1, over Redis pub/sub.
+ * Tells the other instances what to drop from their L1, over an
+ * InvalidationTransport (Redis pub/sub in production). The cache owns its
+ * bus: CatalogCache.apply publishes after the write committed and L2 was
+ * updated, and applies what others publish to its own L1.
  *
  * A message carries (key, version) pairs and collection names; a receiver
  * drops only L1 entries older than the message's version. Every message has
  * the sender's id and a sequence number: a receiver that sees a gap in a
  * sender's sequence, or whose subscription reconnects, cannot know what it
  * missed and flushes its whole L1. A message lost without either sign leaves
- * L1 stale for at most its L1 TTL. Messages are published only after the
- * write committed and L2 was updated.
+ * L1 stale for at most its L1 TTL.
  */
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import type { RedisGate } from '../redis/redis-client.js';
+import type { Clock, IdSource, InvalidationTransport } from './contracts.js';
 
 export interface InvalidationMessage {
   /** Sender instance id. */
@@ -28,38 +28,35 @@ export interface InvalidationMessage {
   f?: 1;
 }
 
+export type FlushReason = 'reconnect' | 'gap' | 'epoch';
+
 export interface InvalidationBusOptions {
-  gate: RedisGate;
-  /** A dedicated connection for subscribing (subscriber mode blocks other commands). */
-  subscriber: Redis;
-  channel: string;
+  transport: InvalidationTransport;
+  /** Sender id of this instance. */
+  newId: IdSource;
+  now: Clock;
   onInvalidate: (entities: Array<{ key: string; version: number }>, collections: string[]) => void;
-  /** Everything in L1 may be stale (reconnect, sequence gap). */
-  onFlush: (reason: 'reconnect' | 'gap' | 'epoch') => void;
+  /** Everything in L1 may be stale (reconnect, sequence gap, another instance advanced the epoch). */
+  onFlush: (reason: FlushReason) => void;
   /** Called per applied message with its delivery delay in ms. */
   onReceived?: (message: InvalidationMessage, delayMs: number) => void;
   onPublished?: () => void;
 }
 
 export class InvalidationBus {
-  readonly instanceId = randomUUID();
+  readonly instanceId: string;
   private sequence = 0;
   private readonly lastSeen = new Map<string, number>();
-  private subscribedBefore = false;
 
   constructor(private readonly options: InvalidationBusOptions) {
-    const { subscriber, channel } = options;
-    subscriber.on('message', (ch: string, raw: string) => {
-      if (ch === channel) this.receive(raw);
-    });
-    subscriber.on('ready', () => {
-      if (this.subscribedBefore) options.onFlush('reconnect');
-      this.subscribedBefore = true;
-      subscriber.subscribe(channel).catch(() => undefined);
-    });
+    this.instanceId = options.newId();
+    options.transport.subscribe(
+      (raw) => this.receive(raw),
+      () => options.onFlush('reconnect'),
+    );
   }
 
-  /** Publishes one message (`flush`: every receiver drops all of L1); returns whether Redis took it. */
+  /** Publishes one message (`flush`: every receiver drops all of L1); returns whether the transport took it. */
   async publish(entities: ReadonlyArray<{ key: string; version: number }>, collections: readonly string[], flush = false): Promise<boolean> {
     if (entities.length === 0 && collections.length === 0 && !flush) return true;
     const message: InvalidationMessage = {
@@ -67,12 +64,12 @@ export class InvalidationBus {
       s: ++this.sequence,
       e: entities.map((e) => [e.key, e.version]),
       c: [...collections],
-      t: Date.now(),
+      t: this.options.now(),
       ...(flush ? { f: 1 as const } : {}),
     };
-    const sent = await this.options.gate.run((r) => r.publish(this.options.channel, JSON.stringify(message)));
-    if (sent !== undefined) this.options.onPublished?.();
-    return sent !== undefined;
+    const sent = await this.options.transport.publish(JSON.stringify(message));
+    if (sent) this.options.onPublished?.();
+    return sent;
   }
 
   private receive(raw: string): void {
@@ -97,10 +94,10 @@ export class InvalidationBus {
       (message.e ?? []).filter(([k, v]) => typeof k === 'string' && Number.isSafeInteger(v)).map(([key, version]) => ({ key, version })),
       (message.c ?? []).filter((c) => typeof c === 'string'),
     );
-    if (Number.isFinite(message.t)) this.options.onReceived?.(message, Date.now() - message.t);
+    if (Number.isFinite(message.t)) this.options.onReceived?.(message, this.options.now() - message.t);
   }
 
   close(): void {
-    this.options.subscriber.disconnect();
+    this.options.transport.close();
   }
 }

@@ -7,6 +7,7 @@
  * timers, so TTL tests need no sleeps and an expired entry is never served.
  */
 import { LRUCache } from 'lru-cache';
+import { acceptsFence, acceptsFill } from './version-rule.js';
 
 export interface L1Entry {
   /** Row version (entities) or collection version (collections) the value was read at. */
@@ -68,16 +69,15 @@ export class L1Store {
    * stale fill never replaces a newer value). Returns whether it was stored.
    */
   set(key: string, entry: L1Entry): boolean {
-    const current = this.get(key);
-    if (current && current.version > entry.version) return false;
+    if (!acceptsFill(this.get(key)?.version, entry.version)) return false;
     this.lru.set(key, entry);
     return true;
   }
 
-  /** Drops the entry under `key` if it is older than `version`. */
+  /** Drops the entry under `key` if it is older than `version` (a fence at `version`). */
   invalidate(key: string, version: number): void {
     const current = this.lru.get(key);
-    if (current && current.version < version) this.lru.delete(key);
+    if (current && acceptsFence(current.version, version)) this.lru.delete(key);
   }
 
   delete(key: string): void {

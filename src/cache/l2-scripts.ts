@@ -10,8 +10,10 @@
  * key is missing) so callers learn of an advance without another round trip.
  */
 
-/** Lua: parses a record header into version, softExpiresAt, epoch, kind byte. */
-const PARSE = `
+import { VERSION_RULE_LUA } from './version-rule.js';
+
+/** Lua: parses a record header into version, softExpiresAt, epoch, kind byte; and the version rule. */
+const PARSE = `${VERSION_RULE_LUA}
 local function parse(record)
   if not record then return nil end
   local v, s, e, k = string.match(record, '^(%d+)|(%-?%d+)|(%d+)|(.)')
@@ -38,8 +40,7 @@ for i = 1, n do
   out[i + 1] = 0
   if epoch and epoch == ARGV[1] then
     local version = tonumber(ARGV[base + 1])
-    local currentVersion = parse(redis.call('GET', key)) or -1
-    if version >= currentVersion then
+    if accepts(parse(redis.call('GET', key)), version, false) then
       redis.call('SET', key, ARGV[base + 2], 'PX', ARGV[base + 3])
       out[i + 1] = 1
     end
@@ -76,8 +77,7 @@ for i = 2, #KEYS do
       fence = true
       record = ARGV[base + 1] .. '|' .. ARGV[2] .. '|' .. epoch .. '|x'
     end
-    local currentVersion = parse(redis.call('GET', KEYS[i])) or -1
-    if version > currentVersion or (version == currentVersion and not fence) then
+    if accepts(parse(redis.call('GET', KEYS[i])), version, fence) then
       redis.call('SET', KEYS[i], record, 'PX', ARGV[base + 3])
       out[i] = fence and 2 or 1
     end

@@ -1,68 +1,20 @@
 /**
- * L2: Redis. Every method is one round trip (MGET or one script) and goes
- * through the circuit breaker; a method returns `undefined` when Redis is
+ * L2: the shared tier, over an L2Driver (Redis, or in memory in tests).
+ * Every method is one round trip (one driver call) and goes through the
+ * gate (for Redis: the circuit breaker); a method returns `undefined` when Redis is
  * unavailable or L2 is not trusted, and the caller falls back to L1 and the
- * database. Nothing here throws on a Redis failure.
+ * database. Nothing here throws on a store failure. This class owns the
+ * epoch bookkeeping and recovery; the driver owns the atomic operations.
  *
  * Changes (write-throughs, fences, collection bumps) that cannot be applied
  * are not dropped silently: they make L2 untrusted until the epoch has been
  * advanced (see l2-epoch.ts), so no record written before can hide them.
  */
-import type { Redis } from 'ioredis';
 import { countInto, type RequestStats } from '../observability/request-stats.js';
-import type { RedisGate } from '../redis/redis-client.js';
+import type { CallGate, Clock, CollectionFill, EntityFill, EntityWrite, L2Driver, WriteOutcome } from './contracts.js';
 import { L2Epoch, type MissedEntity, type MissReason } from './l2-epoch.js';
-import {
-  ACQUIRE_OR_READ, ADVANCE_EPOCH, BUMP_COLLECTIONS, CHECK_SERVER, ENSURE_EPOCH, FILL_COLLECTIONS, FILL_ENTITIES, RELEASE_LEASE, WRITE_ENTITIES,
-} from './l2-scripts.js';
 
-type Arg = string | Buffer | number;
-interface ScriptedRedis extends Redis {
-  catalogFillEntities(numKeys: number, ...args: Arg[]): Promise<number[]>;
-  catalogWriteEntities(numKeys: number, ...args: Arg[]): Promise<number[]>;
-  catalogAcquireOrReadBuffer(numKeys: number, ...args: Arg[]): Promise<Array<number | Buffer>>;
-  catalogAdvanceEpoch(numKeys: number, ...args: Arg[]): Promise<string>;
-  catalogEnsureEpoch(numKeys: number, ...args: Arg[]): Promise<string>;
-  catalogCheckServer(numKeys: number, ...args: Arg[]): Promise<string>;
-  catalogFillCollections(numKeys: number, ...args: Arg[]): Promise<number>;
-  catalogBumpCollections(numKeys: number, ...args: Arg[]): Promise<number[]>;
-  catalogReleaseLease(numKeys: number, ...args: string[]): Promise<number>;
-}
-
-const SCRIPTS = {
-  catalogFillEntities: FILL_ENTITIES,
-  catalogWriteEntities: WRITE_ENTITIES,
-  catalogAcquireOrRead: ACQUIRE_OR_READ,
-  catalogAdvanceEpoch: ADVANCE_EPOCH,
-  catalogEnsureEpoch: ENSURE_EPOCH,
-  catalogCheckServer: CHECK_SERVER,
-  catalogFillCollections: FILL_COLLECTIONS,
-  catalogBumpCollections: BUMP_COLLECTIONS,
-  catalogReleaseLease: RELEASE_LEASE,
-};
-
-export interface EntityFill {
-  key: string;
-  version: number;
-  record: Buffer;
-  ttlMs: number;
-}
-
-/** A committed change to one entity: a new value (write-through) or a fence. */
-export interface EntityWrite extends EntityFill {
-  fence: boolean;
-}
-
-/** What a change did in L2: the value stored, a fence stored instead, or a newer version kept. */
-export type WriteOutcome = 'value' | 'fence' | 'kept';
-
-export interface CollectionFill {
-  versionKey: string;
-  expectedVersion: number;
-  key: string;
-  record: Buffer;
-  ttlMs: number;
-}
+export type { CollectionFill, EntityFill, EntityWrite, WriteOutcome } from './contracts.js';
 
 /** Records read in one round trip, with the epoch they must carry to count. */
 export interface L2Read {
@@ -72,9 +24,12 @@ export interface L2Read {
 }
 
 export interface L2StoreOptions {
-  gate: RedisGate;
+  /** The storage: Redis (RedisL2Driver) or in memory (MemoryL2Driver). */
+  driver: L2Driver;
+  /** The failure policy every driver call goes through (for Redis: the breaker). */
+  gate: CallGate;
   epochKey: string;
-  now: () => number;
+  now: Clock;
   onRoundTrip?: () => void;
   /** L2 was fenced by an epoch advance, or another instance advanced it: L1 may hold what L2 no longer vouches for. */
   onEpochChange?: (reason: 'advanced' | 'observed') => void;
@@ -92,9 +47,11 @@ const RECOVERY_RETRY_MS = 100;
 /** How long collection version counters live; far longer than any entry. */
 const COLLECTION_VERSION_TTL_MS = 7 * 24 * 3600 * 1000;
 
+const EMPTY = Buffer.alloc(0);
+
 export class L2Store {
-  private readonly scripted: ScriptedRedis;
-  private readonly gate: RedisGate;
+  private readonly driver: L2Driver;
+  private readonly gate: CallGate;
   private readonly epochKey: string;
   private readonly epochState: L2Epoch;
   private recovery: Promise<void> | undefined;
@@ -103,12 +60,7 @@ export class L2Store {
     this.gate = options.gate;
     this.epochKey = options.epochKey;
     this.epochState = new L2Epoch((reason) => options.onEpochChange?.(reason));
-    const client = options.gate.client as ScriptedRedis;
-    // defineCommand sends EVALSHA and falls back to EVAL when the script is not loaded.
-    for (const [name, lua] of Object.entries(SCRIPTS)) {
-      if (!(name in client)) client.defineCommand(name, { lua });
-    }
-    this.scripted = client;
+    this.driver = options.driver;
     // Each connection first checks whether the server restarted or failed
     // over since the epoch was set (it may hold records older than writes it
     // lost or never saw); L2 is not used until that check has run.
@@ -117,21 +69,16 @@ export class L2Store {
       this.recovery ??= this.checkServer().finally(() => (this.recovery = undefined));
       this.keepRecovering();
     };
-    client.on('ready', check);
-    if (client.status === 'ready') check();
+    this.driver.onConnect(check);
   }
 
   private serverChecked = false;
   private recoveryTimer: NodeJS.Timeout | undefined;
 
   private async checkServer(): Promise<void> {
-    const info = await this.gate.run((r) => r.info('server'), this.trip());
-    const runId = info && /run_id:(\w+)/.exec(info)?.[1];
+    const runId = await this.gate.run(() => this.driver.serverId(), this.trip());
     if (!runId) return;
-    const epoch = await this.gate.run(
-      () => this.scripted.catalogCheckServer(2, this.epochKey, `${this.epochKey}:server`, runId, Math.round(this.options.now())),
-      this.trip(),
-    );
+    const epoch = await this.gate.run(() => this.driver.checkServer(this.epochKey, runId, this.options.now()), this.trip());
     if (epoch === undefined) return;
     this.serverChecked = true;
     this.takeEpoch(epoch);
@@ -197,17 +144,17 @@ export class L2Store {
     const plan = this.epochState.plan();
     const now = Math.round(this.options.now());
     if (plan.advance) {
-      const next = await this.gate.run(() => this.scripted.catalogAdvanceEpoch(1, this.epochKey, now), this.trip());
-      if (next !== undefined) this.epochState.done(plan, Number(next));
+      const next = await this.gate.run(() => this.driver.advanceEpoch(this.epochKey, now), this.trip());
+      if (next !== undefined) this.epochState.done(plan, next);
       return;
     }
-    const keys = [this.epochKey, ...plan.fences.map((f) => f.key)];
-    const args = plan.fences.flatMap((f) => [f.version, '', Math.max(1, Math.round(f.ttlMs)), 1]);
+    const fences = plan.fences.map((f): EntityWrite => ({ key: f.key, version: f.version, record: EMPTY, ttlMs: f.ttlMs, fence: true }));
+    // Both calls are sent together: one round trip.
     const replayed = await this.gate.run(
       () =>
         Promise.all([
-          plan.fences.length ? this.scripted.catalogWriteEntities(keys.length, ...keys, '-1', now, ...args) : null,
-          plan.bumps.length ? this.scripted.catalogBumpCollections(plan.bumps.length, ...plan.bumps, COLLECTION_VERSION_TTL_MS) : null,
+          fences.length ? this.driver.writeEntities(this.epochKey, fences, -1, now) : null,
+          plan.bumps.length ? this.driver.bumpCollections(plan.bumps, COLLECTION_VERSION_TTL_MS) : null,
         ]),
       this.trip(),
     );
@@ -221,22 +168,22 @@ export class L2Store {
     // A new connection's server check is two quick commands: wait for it rather than skip L2.
     if (!this.serverChecked && this.recovery) await this.recovery;
     if (!this.usable()) return undefined;
-    const raw = await this.gate.run((r) => r.mgetBuffer(...keys, this.epochKey), this.trip(stats));
+    const raw = await this.gate.run(() => this.driver.read(keys, this.epochKey), this.trip(stats));
     if (!raw) return undefined;
-    let epoch = this.takeEpoch(raw.pop());
+    let epoch = this.takeEpoch(raw.epoch);
     // Redis has no epoch (new, flushed, restarted empty, evicted): no record
     // is valid; start one so this read's fills can be kept.
     if (epoch === 0) epoch = this.takeEpoch(await this.ensureEpoch(stats));
-    return { values: raw, epoch };
+    return { values: raw.values, epoch };
   }
 
-  private ensureEpoch(stats?: RequestStats): Promise<string | undefined> {
-    return this.gate.run(() => this.scripted.catalogEnsureEpoch(1, this.epochKey, Math.round(this.options.now())), this.trip(stats));
+  private ensureEpoch(stats?: RequestStats): Promise<number | undefined> {
+    return this.gate.run(() => this.driver.ensureEpoch(this.epochKey, Math.round(this.options.now())), this.trip(stats));
   }
 
-  /** Parses an epoch Redis returned and notes it; 0 when there is none. */
-  private takeEpoch(raw: Buffer | string | number | null | undefined): number {
-    const epoch = Number(raw?.toString() ?? 0) || 0;
+  /** Notes an epoch the store returned; 0 (or undefined) when there is none. */
+  private takeEpoch(raw: number | undefined): number {
+    const epoch = raw ?? 0;
     if (epoch > 0) this.epochState.observe(epoch);
     return epoch;
   }
@@ -254,15 +201,10 @@ export class L2Store {
   ): Promise<boolean[] | undefined> {
     if (fills.length === 0 && !lease?.keys.length) return [];
     if (!this.usable()) return undefined;
-    const keys = [this.epochKey, ...fills.map((f) => f.key), ...(lease?.keys ?? [])];
-    const args = fills.flatMap((f) => [f.version, f.record, Math.max(1, Math.round(f.ttlMs))]);
-    const out = await this.gate.run(
-      () => this.scripted.catalogFillEntities(keys.length, ...keys, String(epoch), lease?.token ?? '', fills.length, ...args),
-      this.trip(stats),
-    );
+    const out = await this.gate.run(() => this.driver.fillEntities(this.epochKey, fills, epoch, lease), this.trip(stats));
     if (!out) return undefined;
-    this.takeEpoch(out[0]);
-    return out.slice(1).map((flag) => flag === 1);
+    this.takeEpoch(out.epoch);
+    return out.stored;
   }
 
   /**
@@ -274,13 +216,11 @@ export class L2Store {
     if (writes.length === 0) return [];
     const missed = { entities: writes.map(({ key, version, ttlMs }) => ({ key, version, ttlMs })) };
     if (!this.usable()) return void this.missed('write-skipped', missed);
-    const keys = [this.epochKey, ...writes.map((w) => w.key)];
-    const args = writes.flatMap((w) => [w.version, w.record, Math.max(1, Math.round(w.ttlMs)), w.fence ? 1 : 0]);
     const now = Math.round(this.options.now());
-    const out = await this.gate.run(() => this.scripted.catalogWriteEntities(keys.length, ...keys, String(epoch ?? -1), now, ...args), this.trip());
+    const out = await this.gate.run(() => this.driver.writeEntities(this.epochKey, writes, epoch ?? -1, now), this.trip());
     if (!out) return void this.missed('write-failed', missed);
-    this.takeEpoch(out[0]);
-    return out.slice(1).map((flag) => (flag === 1 ? 'value' : flag === 2 ? 'fence' : 'kept'));
+    this.takeEpoch(out.epoch);
+    return out.outcomes;
   }
 
   /**
@@ -294,34 +234,24 @@ export class L2Store {
     leaseMs: number,
   ): Promise<{ epoch: number; results: Array<Buffer | boolean> } | undefined> {
     if (!this.usable()) return undefined;
-    const keys = [this.epochKey, ...pairs.flatMap((p) => [p.key, p.leaseKey])];
     const now = Math.round(this.options.now());
-    const out = await this.gate.run(
-      () => this.scripted.catalogAcquireOrReadBuffer(keys.length, ...keys, token, Math.max(1, Math.round(leaseMs)), now),
-      this.trip(),
-    );
+    const out = await this.gate.run(() => this.driver.acquireOrRead(this.epochKey, pairs, token, leaseMs, now), this.trip());
     if (!out) return undefined;
-    const epoch = this.takeEpoch(out[0] as number);
-    return { epoch, results: out.slice(1).map((r) => (Buffer.isBuffer(r) ? r : r === 1)) };
+    return { epoch: this.takeEpoch(out.epoch), results: out.results };
   }
 
   /** Epoch- and collection-version-guarded fills in one script call. */
   async fillCollections(fills: readonly CollectionFill[], epoch: number, stats?: RequestStats): Promise<number | undefined> {
     if (fills.length === 0) return 0;
     if (!this.usable()) return undefined;
-    const keys = [this.epochKey, ...fills.flatMap((f) => [f.versionKey, f.key])];
-    const args = fills.flatMap((f) => [String(f.expectedVersion), f.record, Math.max(1, Math.round(f.ttlMs))]);
-    return this.gate.run(() => this.scripted.catalogFillCollections(keys.length, ...keys, String(epoch), ...args), this.trip(stats));
+    return this.gate.run(() => this.driver.fillCollections(this.epochKey, fills, epoch), this.trip(stats));
   }
 
   /** Increments collection versions; returns the new versions, or undefined (and L2 untrusted) if that failed. */
   async bumpCollections(versionKeys: readonly string[]): Promise<number[] | undefined> {
     if (versionKeys.length === 0) return [];
     if (!this.usable()) return void this.missed('write-skipped', { collections: versionKeys });
-    const out = await this.gate.run(
-      () => this.scripted.catalogBumpCollections(versionKeys.length, ...versionKeys, COLLECTION_VERSION_TTL_MS),
-      this.trip(),
-    );
+    const out = await this.gate.run(() => this.driver.bumpCollections(versionKeys, COLLECTION_VERSION_TTL_MS), this.trip());
     if (!out) this.missed('write-failed', { collections: versionKeys });
     return out;
   }
@@ -329,19 +259,18 @@ export class L2Store {
   /** Tries to take a lease (SET NX PX); true when this caller holds it. */
   async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean> {
     if (!this.usable()) return false;
-    const ok = await this.gate.run((r) => r.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'), this.trip());
-    return ok === 'OK';
+    return (await this.gate.run(() => this.driver.acquireLease(key, token, ttlMs), this.trip())) === true;
   }
 
   /** Releases leases this caller still holds (compare-and-delete). */
   async releaseLeases(keys: readonly string[], token: string): Promise<void> {
     if (keys.length === 0) return;
-    await this.gate.run(() => Promise.all(keys.map((key) => this.scripted.catalogReleaseLease(1, key, token))), this.trip());
+    await this.gate.run(() => this.driver.releaseLeases(keys, token), this.trip());
   }
 
   /** Deletes keys (e.g. undecodable records). */
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.gate.run((r) => r.unlink(...keys), this.trip());
+    await this.gate.run(() => this.driver.delete(keys), this.trip());
   }
 }

@@ -2,15 +2,23 @@
  * The database's change feed: every committed row change arrives on the
  * `catalog_changes` NOTIFY channel (triggers in prisma/migrations), whoever
  * made it: this API, another service, or a `psql` session. Each instance
- * listens and fences the changed entities and bumps the affected collections,
+ * listens and hands each change, as a CommittedBatch, to the cache's write
+ * door (which fences the changed rows and bumps the affected collections),
  * so writes that bypass the caching extension reach the cache within
  * milliseconds, and every instance's L1 follows them.
+ *
+ * Created here, wired once by the composition root, started and stopped
+ * with the app; a test can leave it off (AppOverrides.changeFeed).
  */
-import type { CollectionId } from '../cache/keys.js';
-import type { ChangeBatch, RowChange } from './extensions/cache-sync.js';
+import type { CollectionId, CommitSink, CommittedBatch } from '../cache/index.js';
+import type { Database } from './database.js';
 import { affectedCollections, type RelationMap } from './relations.js';
 
-interface Notification {
+/** The NOTIFY channel the change-feed triggers write to. */
+export const CHANGE_FEED_CHANNEL = 'catalog_changes';
+
+/** A notification as the triggers write it (the wire format only; it becomes a CommittedBatch at once). */
+interface Payload {
   t: string;
   op: 'insert' | 'update' | 'delete';
   id: number;
@@ -19,11 +27,11 @@ interface Notification {
   new: Record<string, unknown> | null;
 }
 
-/** Parses one notification into a change batch; null for a malformed payload. */
-export function parseChange(payload: string, relations: RelationMap): ChangeBatch | null {
-  let n: Notification;
+/** Parses one notification into a committed batch; null for a malformed payload or an unknown table. */
+export function parseChange(payload: string, relations: RelationMap): CommittedBatch | null {
+  let n: Payload;
   try {
-    n = JSON.parse(payload) as Notification;
+    n = JSON.parse(payload) as Payload;
   } catch {
     return null;
   }
@@ -31,6 +39,42 @@ export function parseChange(payload: string, relations: RelationMap): ChangeBatc
   const op = n.op === 'insert' ? 'create' : n.op;
   const rows = [n.old, n.new].filter((r): r is Record<string, unknown> => r !== null).map((r) => ({ ...r, id: n.id }));
   const collections: CollectionId[] = affectedCollections(relations, n.t, op, rows);
-  const change: RowChange = { model: n.t, id: n.id, version: op === 'delete' ? n.v + 1 : n.v, row: op === 'delete' ? null : undefined };
-  return { changes: [change], collections };
+  // The notification carries keys, not the whole row: a partly known change (fenced), or a delete.
+  const version = op === 'delete' ? n.v + 1 : n.v;
+  return { changes: [{ model: n.t, id: n.id, version, row: op === 'delete' ? null : undefined }], collections, origin: 'feed' };
+}
+
+export interface ChangeFeedOptions {
+  database: Pick<Database, 'listen'>;
+  relations: RelationMap;
+  /** The cache's write door. */
+  sink: Pick<CommitSink, 'apply' | 'changesLost'>;
+  channel?: string;
+}
+
+export class ChangeFeed {
+  private stop: (() => Promise<void>) | undefined;
+
+  constructor(private readonly options: ChangeFeedOptions) {}
+
+  /** Starts listening; resolves once the listener is in place. */
+  async start(): Promise<void> {
+    if (this.stop) return;
+    const { database, relations, sink } = this.options;
+    this.stop = await database.listen(
+      this.options.channel ?? CHANGE_FEED_CHANNEL,
+      (payload) => {
+        const batch = parseChange(payload, relations);
+        if (batch) void sink.apply(batch);
+      },
+      // Notifications may have been lost while reconnecting.
+      () => sink.changesLost('change-feed'),
+    );
+  }
+
+  async close(): Promise<void> {
+    const stop = this.stop;
+    this.stop = undefined;
+    await stop?.();
+  }
 }

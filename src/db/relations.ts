@@ -8,7 +8,7 @@
  * runtime data model omits `relationFromFields` and `onDelete`, while the
  * constraints are exactly what the schema declared, including cascades.
  */
-import type { CollectionId } from '../cache/keys.js';
+import type { CollectionId } from '../cache/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 export interface ForeignKey {

@@ -4,7 +4,7 @@
  */
 import { getDirective } from '@graphql-tools/utils';
 import { type GraphQLSchema, isObjectType } from 'graphql';
-import type { CachePolicy } from '../cache/policy.js';
+import type { CachePolicy } from '../cache/index.js';
 
 export function readCachePolicies(schema: GraphQLSchema): Map<string, CachePolicy> {
   const policies = new Map<string, CachePolicy>();

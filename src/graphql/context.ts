@@ -6,7 +6,7 @@ import type { Viewer } from '../auth/tokens.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Config } from '../config/config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { ReadSet } from '../cache/read-set.js';
+import type { ReadSet } from '../cache/index.js';
 import type { Loaders, RequestData } from '../loaders/index.js';
 import type { RequestStats } from '../observability/request-stats.js';
 import type { ChargeLedger } from './reuse/charge-ledger.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import type { CachePolicy } from '../cache/policy.js';
+import type { CachePolicy } from '../cache/index.js';
 import { readCachePolicies } from './cache-policy.js';
 import { documentDirectives } from './directive-docs.js';
 import { resolvers } from './resolvers/index.js';

@@ -2,11 +2,11 @@
  * What every loader factory receives: the database, the cache and the cache
  * policy per type. Built once per process; loaders themselves are per request.
  */
-import type { CatalogCache } from '../cache/catalog-cache.js';
-import type { CollectionRef } from '../cache/collection-cache.js';
-import type { VersionedRow } from '../cache/entity-cache.js';
-import type { CachePolicy } from '../cache/policy.js';
-import type { ReadSet } from '../cache/read-set.js';
+import type { CatalogCache } from '../cache/index.js';
+import type { CollectionRef } from '../cache/index.js';
+import type { VersionedRow } from '../cache/index.js';
+import type { CachePolicy } from '../cache/index.js';
+import type { ReadSet } from '../cache/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { RequestStats } from '../observability/request-stats.js';
 

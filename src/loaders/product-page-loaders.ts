@@ -4,8 +4,8 @@
  * of categories, each with `products(first: N)`) are one SQL statement.
  */
 import DataLoader from 'dataloader';
-import type { CollectionRef } from '../cache/collection-cache.js';
-import type { CollectionId } from '../cache/keys.js';
+import type { CollectionRef } from '../cache/index.js';
+import type { CollectionId } from '../cache/index.js';
 import { groupBy, type LoaderDeps, loadCollections, type RequestScope } from './loader-deps.js';
 import type { ProductPage, ProductPageKey } from './pages.js';
 

@@ -6,7 +6,7 @@
  * depends on. Members come through the entity loaders.
  */
 import DataLoader from 'dataloader';
-import type { CollectionRef } from '../cache/collection-cache.js';
+import type { CollectionRef } from '../cache/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { groupBy, type LoaderDeps, loadCollections, type RequestScope } from './loader-deps.js';
 

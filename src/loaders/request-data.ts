@@ -8,7 +8,7 @@
  * (the L1 path here, the loader path in loader-deps.ts).
  */
 import type DataLoader from 'dataloader';
-import type { CollectionRef } from '../cache/collection-cache.js';
+import type { CollectionRef } from '../cache/index.js';
 import type { PublicUser } from '../db/cached-shapes.js';
 import type { Category, Product, Review } from '../generated/prisma/client.js';
 import type { Loaders } from './index.js';

@@ -62,6 +62,7 @@ export interface Metrics {
   readonly cacheChangesMissed: Counter<'reason'>;
   readonly cacheDecodeErrors: Counter;
   readonly redisRoundTrips: Counter;
+  readonly redisFailures: Counter;
   readonly invalidationsPublished: Counter;
   readonly invalidationsReceived: Counter;
   readonly invalidationDelay: Histogram;
@@ -158,6 +159,11 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
     }),
     cacheDecodeErrors: new Counter({ name: name('cache_decode_errors_total'), help: 'L2 values that failed to decode (treated as misses)', registers }),
     redisRoundTrips: new Counter({ name: name('redis_round_trips_total'), help: 'Redis round trips made by the cache', registers }),
+    redisFailures: new Counter({
+      name: name('redis_command_failures_total'),
+      help: 'Redis calls that failed or timed out (the caller fell back); the first of each outage is logged',
+      registers,
+    }),
     invalidationsPublished: new Counter({ name: name('cache_invalidations_published_total'), help: 'Invalidation messages published', registers }),
     invalidationsReceived: new Counter({ name: name('cache_invalidations_received_total'), help: 'Invalidation messages received from other instances', registers }),
     invalidationDelay: new Histogram({

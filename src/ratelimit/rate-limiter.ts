@@ -21,7 +21,11 @@ import { luaFor } from './algorithms.js';
 import { rateLimitKey } from './keys.js';
 import { LocalLimiter } from './local-limiter.js';
 import type { Redis } from 'ioredis';
-import { RedisScript, type ScriptReply } from './redis-script.js';
+import { isNoScript, LuaScript } from '../redis/lua-script.js';
+
+/** The reply of every rate-limit script: allowed (0|1), remaining, msBeforeNext. */
+type ScriptReply = [allowed: number, remaining: number, msBeforeNext: number];
+type RateLimitScript = LuaScript<ScriptReply>;
 import type { FallbackMode, RateLimitAlgorithm, RateLimitCheck, RateLimitConsumer, RateLimitResult, RateLimitRule } from './rule.js';
 
 export interface RateLimiterOptions {
@@ -59,7 +63,7 @@ export class RateLimiter implements RateLimitConsumer {
   private readonly local: LocalLimiter;
   private readonly onFallback: ((rule: RateLimitRule, mode: FallbackMode) => void) | undefined;
   private readonly fallbacks: Counter<'field' | 'mode'> | undefined;
-  private readonly scripts = new Map<RateLimitAlgorithm, RedisScript>();
+  private readonly scripts = new Map<RateLimitAlgorithm, RateLimitScript>();
 
   constructor(options: RateLimiterOptions) {
     if (!options.prefix) throw new Error('RateLimiter: prefix must be a non-empty string');
@@ -107,7 +111,7 @@ export class RateLimiter implements RateLimitConsumer {
     const replies = await this.gate.run(
       (client) =>
         calls.length === 1
-          ? calls[0]!.script.run(client, [calls[0]!.key], calls[0]!.args, roundTrip).then((reply) => [reply])
+          ? calls[0]!.script.run(client, [calls[0]!.key], calls[0]!.args, { onExtraRoundTrip: roundTrip }).then((reply) => [reply])
           : runPipelined(client, calls, roundTrip),
       roundTrip,
     );
@@ -145,9 +149,9 @@ export class RateLimiter implements RateLimitConsumer {
     return { allowed, remaining, msBeforeNext, source: 'local' };
   }
 
-  private script(algorithm: RateLimitAlgorithm): RedisScript {
+  private script(algorithm: RateLimitAlgorithm): RateLimitScript {
     let script = this.scripts.get(algorithm);
-    if (!script) this.scripts.set(algorithm, (script = new RedisScript(luaFor(algorithm))));
+    if (!script) this.scripts.set(algorithm, (script = new LuaScript<ScriptReply>(luaFor(algorithm))));
     return script;
   }
 }
@@ -155,18 +159,18 @@ export class RateLimiter implements RateLimitConsumer {
 /** Several scripts in one pipeline; a NOSCRIPT reply is retried with EVAL (one more round trip). */
 async function runPipelined(
   client: Redis,
-  calls: ReadonlyArray<{ key: string; script: RedisScript; args: Array<string | number> }>,
+  calls: ReadonlyArray<{ key: string; script: RateLimitScript; args: Array<string | number> }>,
   onExtraRoundTrip: () => void,
 ): Promise<ScriptReply[]> {
   const pipeline = client.pipeline();
-  for (const call of calls) pipeline.evalsha(call.script.sha, 1, call.key, ...call.args);
+  for (const call of calls) call.script.queue(pipeline, [call.key], call.args);
   const results = (await pipeline.exec()) ?? [];
   return Promise.all(
     calls.map((call, i) => {
       const [error, reply] = results[i] ?? [new Error('no reply')];
       if (!error) return reply as ScriptReply;
-      if (!error.message.startsWith('NOSCRIPT')) throw error;
-      return call.script.run(client, [call.key], call.args, onExtraRoundTrip);
+      if (!isNoScript(error)) throw error;
+      return call.script.run(client, [call.key], call.args, { onExtraRoundTrip });
     }),
   );
 }

@@ -44,13 +44,31 @@ export function createRedisClient(options: RedisClientOptions): Redis {
   return client;
 }
 
-/** The shared Redis connection behind a circuit breaker. */
+export interface RedisGateOptions {
+  failureThreshold?: number;
+  openMs?: number;
+  now?: () => number;
+  onBreakerChange?: (s: BreakerState) => void;
+  /**
+   * A call failed (error, timeout). `first` is true for the first failure
+   * since the last success: log it then (once per outage) and count every one.
+   */
+  onFailure?: (error: unknown, first: boolean) => void;
+}
+
+/**
+ * The shared Redis connection behind a circuit breaker. Every call goes
+ * through `run`, which never throws: a failure is reported to `onFailure`
+ * (logged once per outage, counted every time) and becomes `undefined`, so
+ * callers fall back to L1, the database or a local limiter.
+ */
 export class RedisGate {
   readonly breaker: CircuitBreaker;
+  private failing = false;
 
   constructor(
     readonly client: Redis,
-    options: { failureThreshold?: number; openMs?: number; now?: () => number; onBreakerChange?: (s: BreakerState) => void } = {},
+    private readonly options: RedisGateOptions = {},
   ) {
     this.breaker = new CircuitBreaker({
       failureThreshold: options.failureThreshold ?? 3,
@@ -67,8 +85,9 @@ export class RedisGate {
 
   /**
    * Runs one Redis call through the breaker. Returns `undefined` instead of
-   * throwing when Redis is unavailable or the call fails, so callers fall back
-   * to the database; `onRoundTrip` is called once per call actually sent.
+   * throwing when Redis is unavailable or the call fails (reported to
+   * `onFailure`), so callers fall back; `onRoundTrip` is called once per
+   * call actually sent.
    */
   async run<T>(call: (client: Redis) => Promise<T>, onRoundTrip?: () => void): Promise<T | undefined> {
     if (this.client.status !== 'ready' || !this.breaker.allow()) return undefined;
@@ -76,9 +95,13 @@ export class RedisGate {
     try {
       const result = await call(this.client);
       this.breaker.success();
+      this.failing = false;
       return result;
-    } catch {
+    } catch (error) {
       this.breaker.failure();
+      const first = !this.failing;
+      this.failing = true;
+      this.options.onFailure?.(error, first);
       return undefined;
     }
   }

@@ -8,21 +8,22 @@
  * 2. Redis (optional: the API serves without it);
  * 3. the database, counting statements per request, and its identity,
  *    which namespaces everything kept in Redis (one cache per database);
- *    then the tiered cache in that namespace;
- * 4. the relation map (from the migrated schema) and the caching extension;
- * 5. the schema (directives read once) and Apollo Server;
- * 6. the invalidation bus and the change-feed listener, last, once
- *    everything they feed exists.
+ * 4. the rate limiter and the schema (directives and cache policies read once);
+ * 5. the tiered cache in that namespace, with its L2 on Redis and its
+ *    invalidation bus on Redis pub/sub (the cache owns the bus);
+ * 6. the relation map (from the migrated schema) and the caching extension,
+ *    which hands every committed write to the cache's write door;
+ * 7. Apollo Server;
+ * 8. the change feed, last, once the cache it feeds exists: it hands every
+ *    committed change, whoever made it, to the same door.
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { TokenService } from '../auth/tokens.js';
-import { CatalogCache, type RecoveredChange } from '../cache/catalog-cache.js';
-import { InvalidationBus } from '../cache/invalidation-bus.js';
-import type { CachePolicy } from '../cache/policy.js';
+import { CatalogCache, type CachePolicy, redisL2, redisTransport } from '../cache/index.js';
 import type { Config } from '../config/config.js';
-import { createChangeApplier } from '../db/apply-changes.js';
-import { parseChange } from '../db/change-feed.js';
+import { toCachedShape } from '../db/cached-shapes.js';
+import { ChangeFeed } from '../db/change-feed.js';
 import { openDatabase } from '../db/database.js';
 import { cacheSync } from '../db/extensions/cache-sync.js';
 import { loadRelationMap } from '../db/relations.js';
@@ -51,8 +52,10 @@ export interface App {
   logger: Logger;
   metrics: Metrics;
   apollo: ApolloServer<GraphQLContext>;
+  /** The tiered cache; it owns the invalidation bus (`cache.bus`). */
   cache: CatalogCache;
-  bus: InvalidationBus;
+  /** The database's change feed; undefined when turned off (AppOverrides.changeFeed). */
+  changeFeed: ChangeFeed | undefined;
   redis: RedisGate;
   /** The plain client, for reads. */
   prisma: PrismaClient;
@@ -75,6 +78,8 @@ export interface App {
 export interface AppOverrides {
   logger?: Logger;
   now?: () => number;
+  /** false: do not listen to the database's change feed (a test of the extension alone). Default true. */
+  changeFeed?: boolean;
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
@@ -97,7 +102,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       }
     },
   });
-  const redis = new RedisGate(redisClient);
+  const redis = new RedisGate(redisClient, {
+    // Every failed call falls back (L1, database, local limits); count each, log the first of an outage.
+    onFailure: (error, first) => {
+      metrics.redisFailures.inc();
+      if (first) logger.warn({ err: (error as Error)?.message }, 'a Redis call failed: falling back until Redis answers again');
+    },
+  });
 
   let sqlStatements = 0;
   const database = await openDatabase({
@@ -115,29 +126,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const prisma = database.prisma;
   const identity = await readDatabaseIdentity(prisma, warn);
   const namespace = `${config.cache.prefix}:${identity.id}`;
-  const cache = new CatalogCache({
-    mode: config.cache.mode,
-    prefix: namespace,
-    l1MaxEntries: config.cache.l1MaxEntries,
-    l1MaxBytes: config.cache.l1MaxBytes,
-    gate: redis,
-    metrics,
-    now: overrides.now,
-    warn,
-    responseReuseBytes: config.cache.responseReuseBytes,
-    // Assigned below, once the bus exists.
-    onRecovered: (change) => onRecovered(change),
-  });
-  let onRecovered: (change: RecoveredChange) => void = () => undefined;
-  observeResponseStore(metrics, cache.responses);
-  metrics.observe({
-    redisUp: () => redisClient.status === 'ready',
-    // Disconnected, the gate refuses every call just as an open breaker does.
-    redisBreakerOpen: () => redisClient.status !== 'ready' || redis.breaker.state === 'open',
-    l1: () => ({ entries: cache.l1.entries, bytes: cache.l1.bytes }),
-    dbPool: () => database.poolStats(),
-  });
-
   const limiter = new RateLimiter({
     gate: {
       run: (call, onRoundTrip) => redis.run(call, onRoundTrip),
@@ -177,27 +165,34 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       : base,
   );
   const relations = await loadRelationMap(prisma, Object.values(Prisma.ModelName));
-  const bus = new InvalidationBus({
-    gate: redis,
-    subscriber: createRedisClient({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
-    channel: `${namespace}:invalidate`,
-    onInvalidate: (entities, collections) => {
-      metrics.invalidationsReceived.inc();
-      cache.invalidateLocal(entities, collections);
-    },
-    onReceived: (_message, delayMs) => metrics.invalidationDelay.observe(Math.max(0, delayMs) / 1000),
-    onFlush: (reason) => {
-      cache.flushLocal();
-      metrics.l1Flushes.inc({ reason: `bus-${reason}` });
-    },
-    onPublished: () => metrics.invalidationsPublished.inc(),
+  const cache = new CatalogCache({
+    mode: config.cache.mode,
+    prefix: namespace,
+    l1MaxEntries: config.cache.l1MaxEntries,
+    l1MaxBytes: config.cache.l1MaxBytes,
+    l2: redisL2(redis),
+    transport: redisTransport({
+      gate: redis,
+      subscriber: createRedisClient({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
+      channel: `${namespace}:invalidate`,
+    }),
+    policies,
+    project: toCachedShape,
+    metrics,
+    now: overrides.now,
+    warn,
+    responseReuseBytes: config.cache.responseReuseBytes,
   });
-  onRecovered = (change) =>
-    void (change === 'all' ? bus.publish([], [], true) : bus.publish(change.entities, change.collections));
-  const applyChanges = createChangeApplier({ cache, policies, warn, publish: async (e, c) => void (await bus.publish(e, c)) });
-  // Every instance receives the change feed itself, so feed changes are not re-published.
-  const applyFeedChanges = createChangeApplier({ cache, policies, warn });
-  const db = prisma.$extends(cacheSync({ relations, onCommit: applyChanges, epoch: () => cache.l2.knownEpoch })) as unknown as PrismaClient;
+  observeResponseStore(metrics, cache.responses);
+  metrics.observe({
+    redisUp: () => redisClient.status === 'ready',
+    // Disconnected, the gate refuses every call just as an open breaker does.
+    redisBreakerOpen: () => redisClient.status !== 'ready' || redis.breaker.state === 'open',
+    l1: () => ({ entries: cache.l1.entries, bytes: cache.l1.bytes }),
+    dbPool: () => database.poolStats(),
+  });
+  // Writes through this client reach the cache's write door after commit.
+  const db = prisma.$extends(cacheSync({ relations, sink: cache })) as unknown as PrismaClient;
   const reuse = cache.responses
     ? new ResponseReuse({
         store: cache.responses,
@@ -243,20 +238,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   await apollo.start();
 
-  const stopFeed = await database.listen(
-    'catalog_changes',
-    (payload) => {
-      const batch = parseChange(payload, relations);
-      if (batch) void applyFeedChanges(batch);
-    },
-    () => {
-      // Notifications may have been lost while reconnecting: drop all of L1,
-      // and fence L2 by an epoch advance, since no instance may have applied them.
-      cache.flushLocal();
-      cache.l2.markMissed('change-feed');
-      metrics.l1Flushes.inc({ reason: 'change-feed-reconnect' });
-    },
-  );
+  const changeFeed = overrides.changeFeed === false ? undefined : new ChangeFeed({ database, relations, sink: cache });
+  await changeFeed?.start();
 
   const tokens = new TokenService(config.auth.jwtSecret, config.auth.tokenTtlSeconds);
   return {
@@ -265,7 +248,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     metrics,
     apollo,
     cache,
-    bus,
+    changeFeed,
     redis,
     prisma,
     db,
@@ -276,8 +259,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     identity,
     namespace,
     close: async () => {
-      await stopFeed();
-      bus.close();
+      await changeFeed?.close();
+      cache.close();
       await apollo.stop();
       await database.close();
       // QUIT lets replies in flight arrive; a Redis that is not there is just dropped.

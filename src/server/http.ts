@@ -15,7 +15,7 @@ import type { Viewer } from '../auth/tokens.js';
 import { ErrorCode } from '../errors/codes.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { documentSizeError } from '../graphql/protection/document-limits.js';
-import { ReadSet } from '../cache/read-set.js';
+import { ReadSet } from '../cache/index.js';
 import { ChargeLedger } from '../graphql/reuse/charge-ledger.js';
 import { createRequestLoaders, type RequestScope } from '../loaders/index.js';
 import { newRequestStats, type RequestStats } from '../observability/request-stats.js';

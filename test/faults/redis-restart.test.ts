@@ -1,5 +1,5 @@
 /**
- * Redis dies and comes back (DESIGN.md promise 5): empty, with its data
+ * Redis dies and comes back (docs/design.md promise 5): empty, with its data
  * (append-only file), or several times in a row. Writes made meanwhile,
  * through either instance or by psql, are never hidden afterwards by a
  * record L2 held from before, on any instance.

@@ -11,6 +11,7 @@ import { createApp, type App } from '../../src/server/app.js';
 import { createHttpServer } from '../../src/server/http.js';
 import { REDIS_URL } from './env.js';
 import { deleteKeys } from './redis-cleanup.js';
+import { waitFor } from './eventually.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -34,6 +35,8 @@ export async function startTestApp(options: {
   waitForRedis?: boolean;
   /** The app's clock (cache TTLs, rate-limit windows). */
   now?: () => number;
+  /** false: the app does not listen to the database's change feed (default: it does). */
+  changeFeed?: boolean;
   /** A logger to read what the app logs (default: none). */
   logger?: Logger;
 }): Promise<TestApp> {
@@ -47,15 +50,13 @@ export async function startTestApp(options: {
     DATABASE_POOL_SIZE: '4',
     ...options.env,
   });
-  const app = await createApp(config, { now: options.now, logger: options.logger });
+  const app = await createApp(config, { now: options.now, logger: options.logger, changeFeed: options.changeFeed });
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   // Wait for Redis (when expected) so the first request already uses L2.
   const wait = options.waitForRedis ?? true;
-  for (let i = 0; i < 100 && wait && config.cache.mode !== 'off' && !(app.redis.available && app.cache.l2.available); i++) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  if (wait && config.cache.mode !== 'off') await waitFor(() => app.redis.available && app.cache.l2.available, { intervalMs: 20 });
   return {
     app,
     url,

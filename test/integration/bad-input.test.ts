@@ -3,12 +3,14 @@
  * afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, CUSTOMER, createFixtureDatabase } from '../helpers/fixture.js';
-import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { ADMIN, CUSTOMER } from '../helpers/fixture.js';
+import { signIn, type TestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
+import { type FixtureApp, startFixtureApp } from '../helpers/fixture-app.js';
 
 let db: TestDatabase;
 let t: TestApp;
+let fixture: FixtureApp;
 let customer: Record<string, string>;
 
 /** A fingerprint of every table's rows, to prove nothing changed. */
@@ -19,14 +21,13 @@ async function snapshot(): Promise<string> {
 }
 
 beforeAll(async () => {
-  db = await createFixtureDatabase();
-  t = await startTestApp({ databaseUrl: db.url });
+  fixture = await startFixtureApp();
+  ({ db, t } = fixture);
   customer = await signIn(t, CUSTOMER.email, CUSTOMER.password);
 });
 
 afterAll(async () => {
-  await t.close();
-  await db.drop();
+  await fixture.close();
 });
 
 function code(res: { body: { errors?: Array<{ extensions?: Record<string, unknown> }> } }): unknown {

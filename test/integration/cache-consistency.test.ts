@@ -3,40 +3,42 @@
  * API's behaviour with Redis gone and back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogCache } from '../../src/cache/catalog-cache.js';
-import type { CachePolicy } from '../../src/cache/policy.js';
-import { createRedisClient, RedisGate } from '../../src/redis/redis-client.js';
-import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
+import { CatalogCache, redisL2 } from '../../src/cache/index.js';
+import type { CachePolicy } from '../../src/cache/index.js';
+import { ADMIN } from '../helpers/fixture.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { deleteKeys } from '../helpers/redis-cleanup.js';
 import { signIn, startTestApp, testPrefix, type TestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
 import { REDIS_URL } from '../helpers/env.js';
+import { redisGate } from '../helpers/redis-gate.js';
+import { waitFor } from '../helpers/eventually.js';
+import { type FixtureApp, startFixtureApp } from '../helpers/fixture-app.js';
 
 let db: TestDatabase;
 let t: TestApp;
+let fixture: FixtureApp;
 let admin: Record<string, string>;
 
 beforeAll(async () => {
-  db = await createFixtureDatabase();
-  t = await startTestApp({ databaseUrl: db.url });
+  fixture = await startFixtureApp();
+  ({ db, t } = fixture);
   admin = await signIn(t, ADMIN.email, ADMIN.password);
 });
 
 afterAll(async () => {
-  await t.close();
-  await db.drop();
+  await fixture.close();
 });
 
 const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, maxStaleMs: 0, negativeTtlMs: 5_000, strict: false };
 
 describe('no stale set', () => {
   it('a fill that read an old row never overwrites the newer version, in L2 or L1', async () => {
-    const gate = new RedisGate(createRedisClient({ url: REDIS_URL, commandTimeoutMs: 500, name: 'test' }));
+    const gate = redisGate(REDIS_URL);
     await new Promise((r) => setTimeout(r, 100));
     const prefix = testPrefix();
-    const slow = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, gate });
-    const writer = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, gate });
+    const slow = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
+    const writer = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
 
     // The slow reader reads version N from the database, then stalls before filling.
     let release!: () => void;
@@ -58,7 +60,7 @@ describe('no stale set', () => {
     expect(await slowLoad).toEqual([oldRow]);
 
     // A fresh reader on a third instance, and the slow one's own L1, see N+1.
-    const fresh = new CatalogCache({ mode: 'l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, gate });
+    const fresh = new CatalogCache({ mode: 'l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
     const fromL2 = await fresh.entities.loadMany('Product', policy, [7], async () => {
       throw new Error('must be served from L2');
     });
@@ -71,10 +73,10 @@ describe('no stale set', () => {
 
 describe('strict types', () => {
   it('skip L1, so every read sees L2 and no instance can lag', async () => {
-    const gate = new RedisGate(createRedisClient({ url: REDIS_URL, commandTimeoutMs: 500, name: 'strict' }));
-    for (let i = 0; i < 100 && !gate.available; i++) await new Promise((r) => setTimeout(r, 10));
+    const gate = redisGate(REDIS_URL, { name: 'strict' });
+    await waitFor(() => gate.available);
     const prefix = testPrefix();
-    const cache = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 100, l1MaxBytes: 1 << 20, gate });
+    const cache = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 100, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
     const strict = { ...policy, strict: true };
     const row = { id: 1, version: 1, name: 'x' };
     await cache.entities.loadMany('Product', strict, [1], async () => [row]);
@@ -145,7 +147,7 @@ describe('Redis is never the source of truth', () => {
       expect(down.body.data!.product.name).toBe('Product 2');
       expect((down.body.extensions!.stats as { redisRoundTrips: number }).redisRoundTrips).toBe(0);
       await redis.start();
-      for (let i = 0; i < 100 && !a.app.redis.available; i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => a.app.redis.available, { intervalMs: 50 });
       expect(a.app.redis.available).toBe(true);
       a.app.cache.flushLocal();
       const up = await a.query(q);

@@ -4,7 +4,7 @@
  * another instance's L1 within the invalidation delivery time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChecker } from '../consistency/checker.js';
+import { runChecker } from '../../scripts/bench/consistency-checker.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
 import { deleteKeys } from '../helpers/redis-cleanup.js';

@@ -1,19 +1,20 @@
 /**
- * One load per hot key across instances (DESIGN.md promise 6): bursts of
+ * One load per hot key across instances (docs/design.md promise 6): bursts of
  * concurrent requests for one cold key over two API instances, with loads
  * counted at the PostgreSQL wire; and a loader error that must release the
  * lease and never be cached.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogCache } from '../../src/cache/catalog-cache.js';
-import type { CachePolicy } from '../../src/cache/policy.js';
-import { createRedisClient, RedisGate } from '../../src/redis/redis-client.js';
+import { CatalogCache, redisL2 } from '../../src/cache/index.js';
+import type { CachePolicy } from '../../src/cache/index.js';
 import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
 import { startWireCounter, type WireCounter } from '../helpers/pg-wire-counter.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
+import { redisGate } from '../helpers/redis-gate.js';
+import { waitFor } from '../helpers/eventually.js';
 
 let db: TestDatabase;
 let wire: WireCounter;
@@ -74,9 +75,9 @@ describe('hot keys', () => {
   });
 
   it('a loader error releases the lease and is not cached', async () => {
-    const gate = new RedisGate(createRedisClient({ url: redis.url, commandTimeoutMs: 500, name: 'lease-test' }));
-    for (let i = 0; i < 100 && !gate.available; i++) await new Promise((r) => setTimeout(r, 10));
-    const cache = new CatalogCache({ mode: 'l1+l2', prefix: `lease${Date.now()}`, l1MaxEntries: 100, l1MaxBytes: 1 << 20, gate });
+    const gate = redisGate(redis.url, { name: 'lease-test' });
+    await waitFor(() => gate.available);
+    const cache = new CatalogCache({ mode: 'l1+l2', prefix: `lease${Date.now()}`, l1MaxEntries: 100, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
     const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, maxStaleMs: 0, negativeTtlMs: 5_000, strict: false };
     const inspect = new Redis(redis.url);
     try {

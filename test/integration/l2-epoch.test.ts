@@ -5,11 +5,13 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogCache } from '../../src/cache/catalog-cache.js';
-import { decodeRecord } from '../../src/cache/l2-record.js';
-import type { CachePolicy } from '../../src/cache/policy.js';
-import { createRedisClient, RedisGate } from '../../src/redis/redis-client.js';
+import { CatalogCache, redisL2 } from '../../src/cache/index.js';
+import { decodeRecord } from '../../src/cache/index.js';
+import type { CachePolicy } from '../../src/cache/index.js';
+import type { RedisGate } from '../../src/redis/redis-client.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { redisGate } from '../helpers/redis-gate.js';
+import { waitFor } from '../helpers/eventually.js';
 
 const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, maxStaleMs: 0, negativeTtlMs: 5_000, strict: true };
 let redis: RedisServer;
@@ -18,8 +20,8 @@ let inspect: Redis;
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  gate = new RedisGate(createRedisClient({ url: redis.url, commandTimeoutMs: 500, name: 'epoch-test' }));
-  for (let i = 0; i < 100 && !gate.available; i++) await new Promise((r) => setTimeout(r, 10));
+  gate = redisGate(redis.url, { name: 'epoch-test' });
+  await waitFor(() => gate.available);
   inspect = new Redis(redis.url);
 });
 
@@ -30,7 +32,7 @@ afterAll(async () => {
 });
 
 function cache(prefix: string): CatalogCache {
-  return new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 100, l1MaxBytes: 1 << 20, gate });
+  return new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 100, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
 }
 
 describe('L2 epoch', () => {

@@ -16,6 +16,7 @@ import { startWireCounter } from '../helpers/pg-wire-counter.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
+import { waitFor } from '../helpers/eventually.js';
 
 let db: TestDatabase;
 let redis: RedisServer;
@@ -100,7 +101,7 @@ describe('metrics', () => {
     } finally {
       await redis.start();
     }
-    for (let i = 0; i < 100 && !t.app.redis.available; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => t.app.redis.available, { intervalMs: 50 });
     expect(sample(await scrape(), 'catalog_redis_up')).toBe(1);
   });
 });

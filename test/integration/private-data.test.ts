@@ -4,22 +4,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { ADMIN, CUSTOMER, createFixtureDatabase } from '../helpers/fixture.js';
+import { ADMIN, CUSTOMER } from '../helpers/fixture.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
+import { type FixtureApp, startFixtureApp } from '../helpers/fixture-app.js';
 
 let db: TestDatabase;
 let t: TestApp;
+let fixture: FixtureApp;
 
 beforeAll(async () => {
-  db = await createFixtureDatabase();
-  t = await startTestApp({ databaseUrl: db.url });
+  fixture = await startFixtureApp();
+  ({ db, t } = fixture);
 });
 
 afterAll(async () => {
-  await t.close();
-  await db.drop();
+  await fixture.close();
 });
 
 type Me = { me: { id: string; email: string; orders: Array<{ id: string }> } };

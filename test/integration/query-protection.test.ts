@@ -4,22 +4,20 @@
  */
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ABUSE } from '../protection/abuse-cases.js';
-import { createFixtureDatabase } from '../helpers/fixture.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import type { TestDatabase } from '../helpers/test-db.js';
+import { ABUSE } from '../../scripts/bench/abuse-cases.js';
+import { type FixtureApp, startFixtureApp } from '../helpers/fixture-app.js';
+import type { TestApp } from '../helpers/test-app.js';
 
-let db: TestDatabase;
 let t: TestApp;
+let fixture: FixtureApp;
 
 beforeAll(async () => {
-  db = await createFixtureDatabase();
-  t = await startTestApp({ databaseUrl: db.url });
+  fixture = await startFixtureApp();
+  ({ t } = fixture);
 });
 
 afterAll(async () => {
-  await t.close();
-  await db.drop();
+  await fixture.close();
 });
 
 describe('query protection', () => {

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, CUSTOMER, createFixtureDatabase } from '../helpers/fixture.js';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../scripts/bench/free-port.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { signIn, startTestApp } from '../helpers/test-app.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { readDatabaseIdentity } from '../../src/db/database-identity.js';
 import { spawnApi } from '../helpers/api-process.js';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../scripts/bench/free-port.js';
 import { createFixtureDatabase } from '../helpers/fixture.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { testPrefix } from '../helpers/test-app.js';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { spawnApi } from '../helpers/api-process.js';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../scripts/bench/free-port.js';
 
 const JWT_MARK = 'short-jwt-MARK';
 const DB_PASSWORD = 'db-pw-MARK-93f1';

@@ -10,8 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimitedError } from '../../src/errors/app-error.js';
 import { applyRateLimitDirective, type CallerIdentity } from '../../src/graphql/directives/rate-limit.js';
 import { RateLimiter } from '../../src/ratelimit/rate-limiter.js';
-import { createRedisClient, RedisGate } from '../../src/redis/redis-client.js';
+import type { RedisGate } from '../../src/redis/redis-client.js';
 import { REDIS_URL } from '../helpers/env.js';
+import { redisGate } from '../helpers/redis-gate.js';
+import { waitFor } from '../helpers/eventually.js';
 
 const PREFIX = `rltest-${randomBytes(6).toString('hex')}`;
 const DIRECTIVES = readFileSync(new URL('../../schema/directives.graphql', import.meta.url), 'utf8');
@@ -20,8 +22,8 @@ let gate: RedisGate;
 let limiter: RateLimiter;
 
 beforeAll(async () => {
-  gate = new RedisGate(createRedisClient({ url: REDIS_URL, commandTimeoutMs: 2000, name: 'rltest-directive' }));
-  for (let i = 0; i < 200 && gate.client.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 10));
+  gate = redisGate(REDIS_URL, { commandTimeoutMs: 2000, name: 'rltest-directive' });
+  await waitFor(() => gate.client.status === 'ready', { attempts: 200 });
   limiter = new RateLimiter({ gate, prefix: PREFIX });
 });
 

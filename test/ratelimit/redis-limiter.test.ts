@@ -12,10 +12,12 @@ import { newRequestStats } from '../../src/observability/request-stats.js';
 import { decide, type AlgorithmState } from '../../src/ratelimit/algorithms.js';
 import { RateLimiter, type RateLimiterOptions } from '../../src/ratelimit/rate-limiter.js';
 import type { RateLimitAlgorithm, RateLimitRule } from '../../src/ratelimit/rule.js';
-import { createRedisClient, RedisGate } from '../../src/redis/redis-client.js';
+import type { RedisGate } from '../../src/redis/redis-client.js';
 import { REDIS_URL } from '../helpers/env.js';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../scripts/bench/free-port.js';
 import { startRedisServer } from '../helpers/redis-server.js';
+import { redisGate } from '../helpers/redis-gate.js';
+import { waitFor } from '../helpers/eventually.js';
 
 const PREFIX = `rltest-${randomBytes(6).toString('hex')}`;
 const ALGORITHMS: RateLimitAlgorithm[] = ['FIXED_WINDOW', 'SLIDING_WINDOW', 'TOKEN_BUCKET'];
@@ -35,9 +37,9 @@ afterAll(async () => {
 
 /** A gate over a new connection, as the application builds it; waits until it is ready unless told not to. */
 async function gateTo(url: string, options: { commandTimeoutMs?: number; wait?: boolean } = {}): Promise<RedisGate> {
-  const gate = new RedisGate(createRedisClient({ url, commandTimeoutMs: options.commandTimeoutMs ?? 2000, name: 'rltest' }));
+  const gate = redisGate(url, { commandTimeoutMs: options.commandTimeoutMs ?? 2000, name: 'rltest' });
   gates.push(gate);
-  for (let i = 0; options.wait !== false && i < 200 && gate.client.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 10));
+  if (options.wait !== false) await waitFor(() => gate.client.status === 'ready', { attempts: 200 });
   return gate;
 }
 

@@ -2,13 +2,13 @@
  * The cache's pure parts, with an injected clock: no sleeps.
  */
 import { describe, expect, it } from 'vitest';
-import { jsonCodec, msgpackCodec } from '../../src/cache/codec.js';
-import { CollectionFence } from '../../src/cache/collection-fence.js';
-import { CacheKeys } from '../../src/cache/keys.js';
-import { L1Store } from '../../src/cache/l1-store.js';
-import { decodeRecord, encodeRecord } from '../../src/cache/l2-record.js';
-import { jitter } from '../../src/cache/policy.js';
-import { SingleFlight } from '../../src/cache/single-flight.js';
+import { jsonCodec, msgpackCodec } from '../../src/cache/index.js';
+import { CollectionFence } from '../../src/cache/index.js';
+import { CacheKeys } from '../../src/cache/index.js';
+import { L1Store } from '../../src/cache/index.js';
+import { decodeRecord, encodeRecord } from '../../src/cache/index.js';
+import { jitter } from '../../src/cache/index.js';
+import { SingleFlight } from '../../src/cache/index.js';
 import { CircuitBreaker } from '../../src/redis/circuit-breaker.js';
 
 describe('L1 store', () => {

@@ -3,7 +3,7 @@
  * instance stop trusting L2, and what it must do before trusting it again.
  */
 import { describe, expect, it } from 'vitest';
-import { L2Epoch } from '../../src/cache/l2-epoch.js';
+import { L2Epoch } from '../../src/cache/index.js';
 
 describe('L2 epoch bookkeeping', () => {
   it('a missed write is replayed as a fence at its newest version, without advancing the epoch', () => {

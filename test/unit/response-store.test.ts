@@ -4,8 +4,8 @@
  * set that saw one key at two versions is never reused.
  */
 import { describe, expect, it } from 'vitest';
-import { ReadSet } from '../../src/cache/read-set.js';
-import { ResponseStore } from '../../src/cache/response-store.js';
+import { ReadSet } from '../../src/cache/index.js';
+import { ResponseStore } from '../../src/cache/index.js';
 
 const body = (i: number) => `{"data":{"product":{"id":"${i}","name":"${'x'.repeat(400)}"}}}\n`;
 

@@ -2,7 +2,7 @@
 -- of versions and of change events, so writes that bypass the application
 -- (psql, another service, raw SQL) keep the cache correct too.
 
--- Every UPDATE bumps "version" in the same statement (DESIGN.md promise 1).
+-- Every UPDATE bumps "version" in the same statement (docs/design.md promise 1).
 -- Doing it in a trigger means no write path can forget it.
 CREATE FUNCTION catalog_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,8 +1,9 @@
 /**
  * The caching extension: a `Prisma.defineExtension` factory (query component)
  * that sees every write and, after commit only, hands what changed to the
- * cache (write-through of new versions, version-fenced invalidation, bumps of
- * every collection the write can affect).
+ * cache's one write door (`CommitSink.apply`: write-through of new versions,
+ * version-fenced invalidation, bumps of every collection the write can
+ * affect, then the bus).
  *
  * - Outside a transaction a write is committed when its query returns.
  * - Inside `$transaction` (interactive or batch) changes are buffered and
@@ -16,36 +17,19 @@
  *   feed (src/db/change-feed.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { CollectionId } from '../../cache/keys.js';
+import type { CommitSink, CommittedBatch, CommittedChange } from '../../cache/index.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { affectedCollections, type RelationMap } from '../relations.js';
 
-export interface RowChange {
-  model: string;
-  id: number;
-  /** The version the write produced (a delete: the deleted row's version + 1). */
-  version: number;
-  /** The full row after the write; null for a delete; undefined when only partly known. */
-  row?: Record<string, unknown> | null;
-}
-
-export interface ChangeBatch {
-  changes: RowChange[];
-  collections: CollectionId[];
-  /** The L2 epoch known before the write ran (see CacheSyncOptions.epoch). */
-  epoch?: number;
-}
-
 export interface CacheSyncOptions {
   relations: RelationMap;
-  /** Called once per committed write or transaction. Must not throw. */
-  onCommit: (batch: ChangeBatch) => Promise<void>;
   /**
-   * The cache's L2 epoch, read before each write or transaction starts: a
-   * write-through is only valid under the epoch known before the write, since
-   * an epoch advanced later may cover a newer change L2 missed.
+   * The cache's write door: `apply` is called once per committed write or
+   * transaction; `knownEpoch` is read before each write or transaction
+   * starts (a write-through is only valid under the epoch known before the
+   * write, since an epoch advanced later may cover a newer change L2 missed).
    */
-  epoch?: () => number | undefined;
+  sink: Pick<CommitSink, 'apply' | 'knownEpoch'>;
 }
 
 type Row = Record<string, unknown>;
@@ -56,7 +40,7 @@ const WRITES = new Set([
 ]);
 
 interface TxScope {
-  batch: ChangeBatch;
+  batch: CommittedBatch;
   /** The interactive transaction's client, for reads that must see its writes. */
   client?: unknown;
 }
@@ -72,14 +56,14 @@ export function cacheSync(options: CacheSyncOptions) {
           async $allOperations({ model, operation, args, query }) {
             if (!WRITES.has(operation)) return query(args);
             const current = scope.getStore();
-            const epoch = current ? undefined : options.epoch?.();
+            const epoch = current ? undefined : options.sink.knownEpoch;
             const reader = (current?.client ?? client) as Record<string, { findMany(a: unknown): Promise<Row[]> }>;
             const { result, batch } = await captureWrite(options.relations, model, operation, args as Row, query as (a: unknown) => Promise<unknown>, reader);
             if (current) {
               current.batch.changes.push(...batch.changes);
               current.batch.collections.push(...batch.collections);
             } else {
-              await options.onCommit({ ...batch, epoch });
+              await options.sink.apply({ ...batch, epoch });
             }
             return result;
           },
@@ -92,7 +76,7 @@ export function cacheSync(options: CacheSyncOptions) {
       client: {
         async $transaction(this: unknown, ...args: unknown[]) {
           const parent = (Prisma.getExtensionContext(this) as unknown as { $parent: { $transaction: (...a: unknown[]) => Promise<unknown> } }).$parent;
-          const txScope: TxScope = { batch: { changes: [], collections: [], epoch: options.epoch?.() } };
+          const txScope: TxScope = { batch: { changes: [], collections: [], epoch: options.sink.knownEpoch, origin: 'write' } };
           const [first, ...rest] = args;
           const run =
             typeof first === 'function'
@@ -100,7 +84,7 @@ export function cacheSync(options: CacheSyncOptions) {
               : () => parent.$transaction(first, ...rest);
           const result = await scope.run(txScope, run);
           // Committed: only now does the cache learn of it.
-          if (txScope.batch.changes.length || txScope.batch.collections.length) await options.onCommit(txScope.batch);
+          if (txScope.batch.changes.length || txScope.batch.collections.length) await options.sink.apply(txScope.batch);
           return result;
         },
       },
@@ -116,31 +100,32 @@ async function captureWrite(
   args: Row,
   query: (a: unknown) => Promise<unknown>,
   reader: Record<string, { findMany(a: unknown): Promise<Row[]> }>,
-): Promise<{ result: unknown; batch: ChangeBatch }> {
+): Promise<{ result: unknown; batch: CommittedBatch }> {
   const fks = relations.get(model)?.foreignKeys.map((f) => f.field) ?? [];
   const delegate = reader[model.charAt(0).toLowerCase() + model.slice(1)]!;
   const keyFields = Object.fromEntries(['id', 'version', ...fks].map((f) => [f, true]));
   const withKeys = (a: Row): Row => (a.select ? { ...a, select: { ...(a.select as Row), ...keyFields } } : a);
   const touchesKey = (data: unknown) => Boolean(data) && Object.keys(data as Row).some((k) => fks.includes(k) || relationKey(k, fks));
   const collections = (op: 'create' | 'update' | 'delete', rows: Row[]) => affectedCollections(relations, model, op, rows);
+  const origin = 'write' as const;
 
   switch (operation) {
     case 'create':
     case 'createManyAndReturn': {
       const result = await query(withKeys(args));
       const rows = (Array.isArray(result) ? result : [result]) as Row[];
-      return { result, batch: { changes: rows.map((r) => change(model, r, r.version as number, !args.select)), collections: collections('create', rows) } };
+      return { result, batch: { changes: rows.map((r) => change(model, r, r.version as number, !args.select)), collections: collections('create', rows), origin } };
     }
     case 'createMany': {
       const data = (Array.isArray(args.data) ? args.data : [args.data]) as Row[];
-      return { result: await query(args), batch: { changes: [], collections: collections('create', data) } };
+      return { result: await query(args), batch: { changes: [], collections: collections('create', data), origin } };
     }
     case 'update':
     case 'upsert': {
       const before = touchesKey(args.data ?? args.update) ? await delegate.findMany({ where: args.where, select: keyFields }) : [];
       const result = (await query(withKeys(args))) as Row;
       const op = operation === 'upsert' ? 'create' : 'update';
-      return { result, batch: { changes: [change(model, result, result.version as number, !args.select)], collections: collections(op, [...before, result]) } };
+      return { result, batch: { changes: [change(model, result, result.version as number, !args.select)], collections: collections(op, [...before, result]), origin } };
     }
     case 'updateMany':
     case 'updateManyAndReturn':
@@ -149,20 +134,20 @@ async function captureWrite(
       const result = await query(args);
       const deleting = operation === 'deleteMany';
       const after = touchesKey(args.data) ? before.map((r) => ({ ...r, ...(args.data as Row) })) : [];
-      const changes = before.map((r) => ({ model, id: r.id as number, version: (r.version as number) + 1, row: deleting ? null : undefined }));
-      return { result, batch: { changes, collections: collections(deleting ? 'delete' : 'update', [...before, ...after]) } };
+      const changes: CommittedChange[] = before.map((r) => ({ model, id: r.id as number, version: (r.version as number) + 1, row: deleting ? null : undefined }));
+      return { result, batch: { changes, collections: collections(deleting ? 'delete' : 'update', [...before, ...after]), origin } };
     }
     case 'delete': {
       const result = (await query(withKeys(args))) as Row;
       const changes = [{ model, id: result.id as number, version: (result.version as number) + 1, row: null }];
-      return { result, batch: { changes, collections: collections('delete', [result]) } };
+      return { result, batch: { changes, collections: collections('delete', [result]), origin } };
     }
     default:
-      return { result: await query(args), batch: { changes: [], collections: [] } };
+      return { result: await query(args), batch: { changes: [], collections: [], origin } };
   }
 }
 
-function change(model: string, row: Row, version: number, complete: boolean): RowChange {
+function change(model: string, row: Row, version: number, complete: boolean): CommittedChange {
   return { model, id: row.id as number, version, row: complete ? row : undefined };
 }
 

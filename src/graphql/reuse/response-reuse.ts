@@ -20,8 +20,8 @@
 import { createHash } from 'node:crypto';
 import { type DocumentNode, print } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import type { Dependencies, ReadSet } from '../../cache/read-set.js';
-import type { ResponseStore, StoredResponse } from '../../cache/response-store.js';
+import type { Dependencies, ReadSet } from '../../cache/index.js';
+import type { ResponseStore, StoredResponse } from '../../cache/index.js';
 import type { RequestStats } from '../../observability/request-stats.js';
 import type { RateLimitConsumer, RateLimitResult } from '../../ratelimit/rule.js';
 import { type CallerIdentity, keyParts } from '../directives/rate-limit.js';

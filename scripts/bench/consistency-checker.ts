@@ -1,5 +1,5 @@
 /**
- * The consistency checker (DESIGN.md promise 2). It starts two or more API
+ * The consistency checker (docs/design.md promise 2). It starts two or more API
  * server processes on one Redis and one PostgreSQL; concurrent clients read
  * and update a shared set of products for a bounded time. Every read records
  * the version it saw, when it started and where it was served from; every
@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from './free-port.js';
 
 export interface CheckerOptions {
   databaseUrl: string;

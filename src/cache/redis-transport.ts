@@ -1,0 +1,39 @@
+/**
+ * The Redis pub/sub transport of invalidation messages: publishes on the
+ * shared connection (through its gate), subscribes on a dedicated one
+ * (subscriber mode blocks other commands). A subscription re-established
+ * after its connection dropped is reported, since messages may have been
+ * lost in between.
+ */
+import type { Redis } from 'ioredis';
+import type { RedisGate } from '../redis/redis-client.js';
+import type { InvalidationTransport } from './contracts.js';
+
+export interface RedisTransportOptions {
+  gate: RedisGate;
+  /** A dedicated connection for subscribing; the transport closes it. */
+  subscriber: Redis;
+  channel: string;
+}
+
+export function redisTransport(options: RedisTransportOptions): InvalidationTransport {
+  const { gate, subscriber, channel } = options;
+  return {
+    publish: async (message) => (await gate.run((r) => r.publish(channel, message))) !== undefined,
+    subscribe: (onMessage, onReconnect) => {
+      let subscribedBefore = false;
+      subscriber.on('message', (ch: string, raw: string) => {
+        if (ch === channel) onMessage(raw);
+      });
+      const subscribe = () => {
+        if (subscribedBefore) onReconnect();
+        subscribedBefore = true;
+        // A failure surfaces as a connection error; the next 'ready' subscribes again.
+        subscriber.subscribe(channel).catch(() => undefined);
+      };
+      subscriber.on('ready', subscribe);
+      if (subscriber.status === 'ready') subscribe();
+    },
+    close: () => subscriber.disconnect(),
+  };
+}
