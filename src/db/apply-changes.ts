@@ -6,7 +6,6 @@
  */
 import type { CatalogCache } from '../cache/catalog-cache.js';
 import type { CachePolicy } from '../cache/policy.js';
-import { toCachedShape } from './cached-shapes.js';
 import type { ChangeBatch } from './extensions/cache-sync.js';
 
 export interface ChangeApplierOptions {
@@ -15,6 +14,8 @@ export interface ChangeApplierOptions {
   /** Publishes what other instances must drop from their L1. */
   publish?: (entities: Array<{ key: string; version: number }>, collections: string[]) => Promise<void>;
   warn: (message: string, error?: unknown) => void;
+  /** Reduces a written row to what may be cached for its model (src/model/projection.ts). */
+  project: (model: string, row: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export function createChangeApplier(options: ChangeApplierOptions) {
@@ -24,7 +25,7 @@ export function createChangeApplier(options: ChangeApplierOptions) {
       const known = batch.changes.filter((c) => c.row !== undefined);
       const partial = batch.changes.filter((c) => c.row === undefined && policies.has(c.model));
       const { entities, collections } = await cache.applyChanges(
-        known.map((c) => ({ model: c.model, id: c.id, version: c.version, row: c.row ? (toCachedShape(c.model, c.row) as never) : null })),
+        known.map((c) => ({ model: c.model, id: c.id, version: c.version, row: c.row ? (options.project(c.model, c.row) as never) : null })),
         batch.collections,
         (model) => policies.get(model),
         batch.epoch ?? cache.l2.knownEpoch,

@@ -26,6 +26,7 @@ import { parseChange } from '../db/change-feed.js';
 import { openDatabase } from '../db/database.js';
 import { cacheSync } from '../db/extensions/cache-sync.js';
 import { loadRelationMap } from '../db/relations.js';
+import { type CachedShapes, projectRow } from '../model/projection.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
@@ -65,6 +66,8 @@ export interface App {
   operationLabels: OperationLabels;
   /** Cache policy per type, read from @cacheable. */
   policies: ReadonlyMap<string, CachePolicy>;
+  /** What of each registered model's row may be cached, read from the SDL's `@private`. */
+  shapes: CachedShapes;
   /** The database served; its id namespaces every Redis key and channel. */
   identity: DatabaseIdentity;
   /** `<CACHE_PREFIX>:<database id>`: the prefix of every key this app writes to Redis. */
@@ -166,7 +169,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       return results;
     },
   };
-  const { schema, policies } = buildSchema((base) =>
+  const { schema, policies, shapes } = buildSchema((base) =>
     config.rateLimitEnabled
       ? applyRateLimitDirective<GraphQLContext>(base, {
           limiter: countingLimiter,
@@ -194,9 +197,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   onRecovered = (change) =>
     void (change === 'all' ? bus.publish([], [], true) : bus.publish(change.entities, change.collections));
-  const applyChanges = createChangeApplier({ cache, policies, warn, publish: async (e, c) => void (await bus.publish(e, c)) });
+  const project = (model: string, row: Record<string, unknown>) => projectRow(shapes, model, row);
+  const applyChanges = createChangeApplier({ cache, policies, warn, project, publish: async (e, c) => void (await bus.publish(e, c)) });
   // Every instance receives the change feed itself, so feed changes are not re-published.
-  const applyFeedChanges = createChangeApplier({ cache, policies, warn });
+  const applyFeedChanges = createChangeApplier({ cache, policies, warn, project });
   const db = prisma.$extends(cacheSync({ relations, onCommit: applyChanges, epoch: () => cache.l2.knownEpoch })) as unknown as PrismaClient;
   const reuse = cache.responses
     ? new ResponseReuse({
@@ -273,6 +277,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     reuse,
     operationLabels,
     policies,
+    shapes,
     identity,
     namespace,
     close: async () => {
