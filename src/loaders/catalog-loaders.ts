@@ -30,6 +30,11 @@ export interface ChildKey {
   first: number;
 }
 
+/** The total behind a page: all rows of a model (`parent: null`) or one parent's. */
+export interface CountKey {
+  parent: ParentScope | null;
+}
+
 type Row = Record<string, unknown> & { id: number; version: number };
 
 /** The Prisma delegate calls the generic loaders make, typed loosely: the registry names the delegate. */
@@ -66,7 +71,7 @@ export function allRef(model: string): CollectionRef {
   return { collection: { model, field: null, value: null }, params: 'all' };
 }
 
-/** A trusted identifier (a model or column name from the registry) quoted for SQL. */
+/** A trusted identifier (a model or column name from the registry) quoted for SQL; tables are named after their models (no @@map). */
 const ident = (name: string) => Prisma.raw(`"${name.replace(/"/g, '""')}"`);
 
 export function createCatalogLoaders(deps: LoaderDeps, scope: RequestScope) {
@@ -152,15 +157,15 @@ export function createCatalogLoaders(deps: LoaderDeps, scope: RequestScope) {
           { cacheKeyFn: pageKey },
         ),
       ),
-    /** How many rows of `model` (all, or of one parent) there are. */
-    count: (model: ModelName): DataLoader<ParentScope | null, number, string> =>
+    /** How many rows of `model` (all, or of one parent) there are. Keyed by an object: DataLoader refuses a null key. */
+    count: (model: ModelName): DataLoader<CountKey, number, string> =>
       once(`count:${model}`, () =>
-        new DataLoader<ParentScope | null, number, string>(
-          (scopes) =>
-            loadCollections<number>(deps, scope, model, scopes.map((s) => countRef(model, s)), (refs) =>
+        new DataLoader<CountKey, number, string>(
+          (keys) =>
+            loadCollections<number>(deps, scope, model, keys.map((k) => countRef(model, k.parent)), (refs) =>
               fetchCounts(model, refs.map(({ collection: c }) => (c.field === null ? null : { field: c.field, value: c.value! }))),
             ),
-          { cacheKeyFn: scopeKey },
+          { cacheKeyFn: (k) => scopeKey(k.parent) },
         ),
       ),
     /** The newest ids of `model` per parent, by the foreign key `field`. */

@@ -74,7 +74,7 @@ export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders
     page: (key: PageKey): MaybePromise<Page> => collection(key.model, pageRef(key), loaders.page(key.model), key),
     /** The total behind a page. */
     count: (model: ModelName, parent: ParentScope | null): MaybePromise<number> =>
-      collection(model, countRef(model, parent), loaders.count(model), parent),
+      collection(model, countRef(model, parent), loaders.count(model), { parent }),
     /** The newest ids of `model` whose foreign key `field` is `key.parentId`. */
     newest: (model: ModelName, field: string, key: ChildKey): MaybePromise<number[]> =>
       collection(model, newestRef(model, field, key), loaders.newest(model, field), key),
