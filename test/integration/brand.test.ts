@@ -6,6 +6,7 @@
  * change feed (promise 2).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { eventually } from '../helpers/eventually.js';
 import { loadFixture } from '../helpers/fixture.js';
@@ -39,16 +40,23 @@ interface Stats {
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  // The data is written before any API listens, so no change-feed
+  // notification of it can arrive after the first reads and spoil the counts.
+  const setup = await openDatabase({ url: db.url, pgliteDir: '', poolSize: 2, onStatement: () => undefined });
+  try {
+    await loadFixture(setup.prisma);
+    acme = (await setup.prisma.brand.create({ data: { slug: 'acme', name: 'Acme' } })).id;
+    globex = (await setup.prisma.brand.create({ data: { slug: 'globex', name: 'Globex' } })).id;
+    // Products 1-12 are Acme's, 13-20 Globex's, the rest have no brand.
+    await setup.prisma.product.updateMany({ where: { id: { lte: 12 } }, data: { brandId: acme } });
+    await setup.prisma.product.updateMany({ where: { id: { gt: 12, lte: 20 } }, data: { brandId: globex } });
+  } finally {
+    await setup.close();
+  }
   // Response reuse off: the warm read must come from L1 itself, not a kept response.
   a = await startTestApp({ databaseUrl: db.url, env: { RESPONSE_REUSE_MAX_BYTES: '0' } });
   b = await startTestApp({ databaseUrl: db.url, prefix: a.prefix, env: { RESPONSE_REUSE_MAX_BYTES: '0' } });
-  await loadFixture(a.app.prisma);
   writer = a.app.db;
-  acme = (await writer.brand.create({ data: { slug: 'acme', name: 'Acme' } })).id;
-  globex = (await writer.brand.create({ data: { slug: 'globex', name: 'Globex' } })).id;
-  // Products 1-12 are Acme's, 13-20 Globex's, the rest have no brand.
-  await writer.product.updateMany({ where: { id: { lte: 12 } }, data: { brandId: acme } });
-  await writer.product.updateMany({ where: { id: { gt: 12, lte: 20 } }, data: { brandId: globex } });
 });
 
 afterAll(async () => {
