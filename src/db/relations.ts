@@ -1,15 +1,18 @@
 /**
- * The relation map the write path needs, derived at start-up from the
- * foreign-key constraints that the Prisma schema's relations became in the
- * migrated database (never a hand-kept list): each model's foreign keys, and
- * which children a delete cascades to.
+ * The relation map the write path needs: which collections a row change
+ * bumps. Derived from the model registry (src/model/registry.ts), whose
+ * declared foreign keys are exactly the parents a model's cached lists are
+ * scoped by, and checked at start-up against the foreign-key constraints of
+ * the migrated database, which also say which children a delete cascades to
+ * (never a hand-kept list).
  *
- * Why the database and not the client: the `prisma-client` generator's
- * runtime data model omits `relationFromFields` and `onDelete`, while the
- * constraints are exactly what the schema declared, including cascades.
+ * Why the database and not the client for cascades: the `prisma-client`
+ * generator's runtime data model omits `relationFromFields` and `onDelete`,
+ * while the constraints are exactly what the schema declared.
  */
 import type { CollectionId } from '../cache/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { foreignKeys } from '../model/registry.js';
 
 export interface ForeignKey {
   /** The scalar column, e.g. 'categoryId'. */
@@ -33,7 +36,12 @@ interface ForeignKeyRow {
   on_delete: string;
 }
 
-/** Reads the foreign keys of the public schema; one query at start-up. */
+/**
+ * Builds the relation map of `models` (every Prisma model: changes of
+ * unregistered ones still fence their rows) from the registry's foreign keys
+ * and the database's cascades; one query at start-up. Throws when the
+ * registry declares a foreign key the database does not have.
+ */
 export async function loadRelationMap(prisma: PrismaClient, models: readonly string[]): Promise<RelationMap> {
   const rows = await prisma.$queryRaw<ForeignKeyRow[]>`
     SELECT c.conrelid::regclass::text AS child, a.attname::text AS column,
@@ -41,14 +49,43 @@ export async function loadRelationMap(prisma: PrismaClient, models: readonly str
     FROM pg_constraint c
     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
     WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace`;
-  const map = new Map<string, ModelRelations>(models.map((m) => [m, { foreignKeys: [], cascades: [] }]));
   const unquote = (name: string) => name.replace(/^"|"$/g, '');
-  for (const row of rows) {
-    const child = map.get(unquote(row.child));
-    const parent = map.get(unquote(row.parent));
-    if (!child || !parent) continue;
-    child.foreignKeys.push({ field: row.column, target: unquote(row.parent) });
-    if (row.on_delete === 'c') parent.cascades.push({ model: unquote(row.child), field: row.column });
+  const constraints = rows.map((r) => ({ child: unquote(r.child), column: r.column, parent: unquote(r.parent), onDelete: r.on_delete }));
+  return buildRelationMap(models, constraints);
+}
+
+/** A foreign-key constraint of the migrated database. */
+export interface ForeignKeyConstraint {
+  child: string;
+  column: string;
+  parent: string;
+  /** pg_constraint.confdeltype: 'c' cascade, 'n' set null, 'r'/'a' restrict, 'd' set default. */
+  onDelete: string;
+}
+
+/** The relation map from the registry's foreign keys and the database's constraints (pure, for tests). */
+export function buildRelationMap(models: readonly string[], constraints: readonly ForeignKeyConstraint[]): RelationMap {
+  const map = new Map<string, ModelRelations>(models.map((m) => [m, { foreignKeys: [], cascades: [] }]));
+  // A database with no foreign keys at all is not migrated yet (an API
+  // started before `npm run migrate`): its queries fail on their own, so
+  // only a partly or differently migrated database is refused here.
+  const migrated = constraints.length > 0;
+  for (const { model, field, fk } of foreignKeys()) {
+    const found = constraints.find((c) => c.child === model && c.column === field);
+    if (migrated && (!found || found.parent !== fk.parent)) {
+      throw new Error(
+        `src/model/registry.ts declares ${model}.${field} -> ${fk.parent}, but the database has ` +
+          (found ? `${model}.${field} -> ${found.parent}` : 'no such foreign key') +
+          ' (are the migrations applied?)',
+      );
+    }
+    map.get(model)?.foreignKeys.push({ field, target: fk.parent });
+  }
+  for (const c of constraints) {
+    const parent = map.get(c.parent);
+    if (!map.has(c.child) || !parent) continue;
+    // Cascaded deletes, and SET NULL (the children's lists under the deleted parent empty).
+    if (c.onDelete === 'c' || c.onDelete === 'n') parent.cascades.push({ model: c.child, field: c.column });
   }
   return map;
 }

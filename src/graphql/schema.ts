@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { CachePolicy } from '../cache/index.js';
+import { type CachedShapes, readCachedShapes } from '../model/projection.js';
 import { readCachePolicies } from './cache-policy.js';
 import { documentDirectives } from './directive-docs.js';
 import { resolvers } from './resolvers/index.js';
@@ -37,6 +38,8 @@ export function loadTypeDefs(dir = schemaDir()): string[] {
 export interface BuiltSchema {
   schema: GraphQLSchema;
   policies: Map<string, CachePolicy>;
+  /** What of each registered model's row may be cached, from `@private` (src/model/projection.ts). */
+  shapes: CachedShapes;
 }
 
 /** `transform` applies schema directives that need runtime services (rate limits). */
@@ -44,5 +47,5 @@ export function buildSchema(transform: (schema: GraphQLSchema) => GraphQLSchema 
   // Directives are invisible to introspection: their meaning goes into the descriptions the playground shows.
   const base = documentDirectives(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }));
   const schema = transform(base);
-  return { schema, policies: readCachePolicies(schema) };
+  return { schema, policies: readCachePolicies(schema), shapes: readCachedShapes(schema) };
 }

@@ -3,11 +3,10 @@
  * share across requests: DataLoader memoizes, and per-viewer loaders must not
  * leak).
  */
+import { createCatalogLoaders } from './catalog-loaders.js';
 import { countingReads } from './counting-reads.js';
-import { createEntityLoaders } from './entity-loaders.js';
 import type { LoaderDeps, RequestScope } from './loader-deps.js';
 import { createPrivateLoaders } from './private-loaders.js';
-import { createProductPageLoaders } from './product-page-loaders.js';
 import { createRelationLoaders } from './relation-loaders.js';
 import { createRequestData } from './request-data.js';
 
@@ -15,9 +14,8 @@ export function createLoaders(shared: LoaderDeps, scope: RequestScope) {
   // Reads through this request's view of the client count its SQL statements.
   const deps: LoaderDeps = { ...shared, prisma: countingReads(shared.prisma, scope.stats) };
   return {
-    ...createEntityLoaders(deps, scope),
+    ...createCatalogLoaders(deps, scope),
     ...createRelationLoaders(deps, scope),
-    ...createProductPageLoaders(deps, scope),
     ...createPrivateLoaders(deps, scope),
   };
 }

@@ -8,6 +8,8 @@ import type { VersionedRow } from '../cache/index.js';
 import type { CachePolicy } from '../cache/index.js';
 import type { ReadSet } from '../cache/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { CachedShapes } from '../model/projection.js';
+import { sdlTypeOf } from '../model/registry.js';
 import type { RequestStats } from '../observability/request-stats.js';
 
 export interface LoaderDeps {
@@ -15,6 +17,13 @@ export interface LoaderDeps {
   cache: CatalogCache;
   /** Cache policy per GraphQL type name; types without one are not cached. */
   policies: ReadonlyMap<string, CachePolicy>;
+  /** What of each model's row may be cached (from the SDL's `@private`). */
+  shapes: CachedShapes;
+}
+
+/** A registered model's cache policy (from `@cacheable` on its SDL type), if it has one. */
+export function policyOf(deps: Pick<LoaderDeps, 'policies'>, model: string): CachePolicy | undefined {
+  return deps.policies.get(sdlTypeOf(model));
 }
 
 /**
@@ -37,7 +46,7 @@ export async function loadEntities<T extends VersionedRow>(
   ids: readonly number[],
   fetch: (ids: number[]) => Promise<T[]>,
 ): Promise<Array<T | null>> {
-  const policy = deps.policies.get(model);
+  const policy = policyOf(deps, model);
   let rows: Array<T | null>;
   if (policy) {
     rows = await deps.cache.entities.loadMany(model, policy, ids, fetch, scope.stats);
@@ -61,7 +70,7 @@ export async function loadCollections<V>(
   refs: readonly CollectionRef[],
   fetch: (refs: CollectionRef[]) => Promise<V[]>,
 ): Promise<V[]> {
-  const policy = deps.policies.get(memberType);
+  const policy = policyOf(deps, memberType);
   const values = policy ? await deps.cache.collections.loadMany(policy, refs, fetch, scope.stats) : await fetch([...refs]);
   const reads = scope.reads;
   if (reads) refs.forEach((ref, i) => deps.cache.noteCollection(reads, policy, ref, values[i]));

@@ -1,22 +1,33 @@
 /**
- * Product pages (connections) and their opaque cursors. A page holds ids only;
- * its nodes come through the product loader.
+ * Pages (connections) of a model's rows in id order, and their opaque
+ * cursors. A page holds ids only; its nodes come through the entity loader.
  */
 import { BadInputError } from '../errors/app-error.js';
+import type { ModelName } from '../model/registry.js';
 
-export interface ProductPageKey {
-  /** null: all products. */
-  categoryId: number | null;
+/** The rows of one parent: those whose foreign key `field` equals `value`. */
+export interface ParentScope {
+  field: string;
+  value: number;
+}
+
+export interface PageKey {
+  model: ModelName;
+  /** null: all rows of the model. */
+  scope: ParentScope | null;
   first: number;
-  /** Return products with id greater than this (0: from the start). */
+  /** Return rows with id greater than this (0: from the start). */
   afterId: number;
 }
 
-export interface ProductPage {
-  key: ProductPageKey;
+export interface Page {
+  key: PageKey;
   ids: number[];
   hasNextPage: boolean;
 }
+
+/** A page of products (the GraphQL `ProductConnection`). */
+export type ProductPage = Page;
 
 export interface ProductEdgeSource {
   id: number;

@@ -6,7 +6,7 @@
 import DataLoader from 'dataloader';
 import type { Order, OrderItem, Role } from '../generated/prisma/client.js';
 import { groupBy, type LoaderDeps, type RequestScope } from './loader-deps.js';
-import type { ChildKey } from './relation-loaders.js';
+import type { ChildKey } from './catalog-loaders.js';
 
 export interface UserPrivate {
   id: number;

@@ -8,14 +8,13 @@
  * (the L1 path here, the loader path in loader-deps.ts).
  */
 import type DataLoader from 'dataloader';
-import type { CollectionRef } from '../cache/index.js';
-import type { PublicUser } from '../db/cached-shapes.js';
-import type { Category, Product, Review } from '../generated/prisma/client.js';
+import type { CachePolicy, CollectionRef } from '../cache/index.js';
+import type { ModelName, RowOf } from '../model/registry.js';
+import { allRef, type ChildKey, countRef, newestRef, pageRef } from './catalog-loaders.js';
 import type { Loaders } from './index.js';
-import type { LoaderDeps, RequestScope } from './loader-deps.js';
-import type { ProductPage, ProductPageKey } from './pages.js';
-import { ALL_CATEGORIES_REF, productCountRef, productPageRef } from './product-page-loaders.js';
-import { type ChildKey, type RatingStats, ratingStatsRef, reviewsRef } from './relation-loaders.js';
+import { type LoaderDeps, policyOf, type RequestScope } from './loader-deps.js';
+import type { Page, PageKey, ParentScope } from './pages.js';
+import { type RatingStats, ratingStatsRef } from './relation-loaders.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -25,63 +24,64 @@ export function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => MaybeP
 }
 
 export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders: Loaders) {
-  const { cache, policies } = deps;
+  const { cache } = deps;
   const { stats } = scope;
-
-  /** One entity by id: L1, else its loader. */
-  const entity = <T>(model: string, loader: DataLoader<number, T | null>) => {
-    const policy = policies.get(model);
-    return (id: number): MaybePromise<T | null> => {
-      const entry = policy && cache.readEntity(model, policy, id, stats, scope.reads);
-      return entry ? (entry.value as T | null) : loader.load(id);
-    };
-  };
-
-  /** Entities by id, in order, skipping ids that no longer exist: L1 for each, the loader for the rest. */
-  const entities = <T>(model: string, loader: DataLoader<number, T | null>) => {
-    const policy = policies.get(model);
-    return (ids: readonly number[]): MaybePromise<T[]> => {
-      const values: Array<T | null> = new Array<T | null>(ids.length);
-      const missing: number[] = [];
-      for (let i = 0; i < ids.length; i++) {
-        const entry = policy && cache.readEntity(model, policy, ids[i]!, stats, scope.reads);
-        if (entry) values[i] = entry.value as T | null;
-        else missing.push(i);
-      }
-      if (missing.length === 0) return present(values);
-      return loader.loadMany(missing.map((i) => ids[i]!)).then((rows) => {
-        rows.forEach((row, j) => {
-          if (row instanceof Error) throw row;
-          values[missing[j]!] = row;
-        });
-        return present(values);
-      });
-    };
+  // Per model: its policy, looked up once per request.
+  const policies = new Map<string, CachePolicy | undefined>();
+  const policy = (model: string) => {
+    if (!policies.has(model)) policies.set(model, policyOf(deps, model));
+    return policies.get(model);
   };
 
   /** One view of a collection: L1, else its loader. */
-  const collection = <K, V>(memberType: string, refOf: (key: K) => CollectionRef, loader: DataLoader<K, V, string>) => {
-    const policy = policies.get(memberType);
-    return (key: K): MaybePromise<V> => {
-      const entry = policy && cache.readCollection(policy, refOf(key), stats, scope.reads);
-      return entry ? (entry.value as V) : loader.load(key);
-    };
+  const collection = <K, V>(memberModel: string, ref: CollectionRef, loader: DataLoader<K, V, string>, key: K): MaybePromise<V> => {
+    const p = policy(memberModel);
+    const entry = p && cache.readCollection(p, ref, stats, scope.reads);
+    return entry ? (entry.value as V) : loader.load(key);
   };
 
   return {
-    product: entity<Product>('Product', loaders.product),
-    category: entity<Category>('Category', loaders.category),
-    review: entity<Review>('Review', loaders.review),
-    user: entity<PublicUser>('User', loaders.user),
-    products: entities<Product>('Product', loaders.product),
-    categories: entities<Category>('Category', loaders.category),
-    reviews: entities<Review>('Review', loaders.review),
-    reviewIdsByProduct: collection<ChildKey, number[]>('Review', (k) => reviewsRef('productId', k), loaders.reviewIdsByProduct),
-    reviewIdsByAuthor: collection<ChildKey, number[]>('Review', (k) => reviewsRef('authorId', k), loaders.reviewIdsByAuthor),
-    ratingStats: collection<number, RatingStats>('Review', ratingStatsRef, loaders.ratingStats as DataLoader<number, RatingStats, string>),
-    productPage: collection<ProductPageKey, ProductPage>('Product', productPageRef, loaders.productPage),
-    productCount: collection<number, number>('Product', productCountRef, loaders.productCount as DataLoader<number, number, string>),
-    allCategoryIds: collection<'all', number[]>('Category', () => ALL_CATEGORIES_REF, loaders.allCategoryIds as DataLoader<'all', number[], string>),
+    /** One row by id: L1, else its loader. */
+    entity<M extends ModelName>(model: M, id: number): MaybePromise<RowOf<M> | null> {
+      const p = policy(model);
+      const entry = p && cache.readEntity(model, p, id, stats, scope.reads);
+      return entry ? (entry.value as RowOf<M> | null) : loaders.entity(model).load(id);
+    },
+    /** Rows by id, in order, skipping ids that no longer exist: L1 for each, the loader for the rest. */
+    entities<M extends ModelName>(model: M, ids: readonly number[]): MaybePromise<Array<RowOf<M>>> {
+      const p = policy(model);
+      const values: Array<RowOf<M> | null> = new Array<RowOf<M> | null>(ids.length);
+      const missing: number[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const entry = p && cache.readEntity(model, p, ids[i]!, stats, scope.reads);
+        if (entry) values[i] = entry.value as RowOf<M> | null;
+        else missing.push(i);
+      }
+      if (missing.length === 0) return present(values);
+      return loaders
+        .entity(model)
+        .loadMany(missing.map((i) => ids[i]!))
+        .then((rows) => {
+          rows.forEach((row, j) => {
+            if (row instanceof Error) throw row;
+            values[missing[j]!] = row;
+          });
+          return present(values);
+        });
+    },
+    /** An id-ordered page of a model's rows (all, or one parent's). */
+    page: (key: PageKey): MaybePromise<Page> => collection(key.model, pageRef(key), loaders.page(key.model), key),
+    /** The total behind a page. */
+    count: (model: ModelName, parent: ParentScope | null): MaybePromise<number> =>
+      collection(model, countRef(model, parent), loaders.count(model), { parent }),
+    /** The newest ids of `model` whose foreign key `field` is `key.parentId`. */
+    newest: (model: ModelName, field: string, key: ChildKey): MaybePromise<number[]> =>
+      collection(model, newestRef(model, field, key), loaders.newest(model, field), key),
+    /** The ids of every row of a model. */
+    allIds: (model: ModelName): MaybePromise<number[]> =>
+      collection(model, allRef(model), loaders.allIds(model) as DataLoader<'all', number[], string>, 'all' as const),
+    ratingStats: (productId: number): MaybePromise<RatingStats> =>
+      collection('Review', ratingStatsRef(productId), loaders.ratingStats as DataLoader<number, RatingStats, string>, productId),
   };
 }
 

@@ -22,11 +22,11 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { TokenService } from '../auth/tokens.js';
 import { CatalogCache, type CachePolicy, redisL2, redisTransport } from '../cache/index.js';
 import type { Config } from '../config/config.js';
-import { toCachedShape } from '../db/cached-shapes.js';
 import { ChangeFeed } from '../db/change-feed.js';
 import { openDatabase } from '../db/database.js';
 import { cacheSync } from '../db/extensions/cache-sync.js';
 import { loadRelationMap } from '../db/relations.js';
+import { type CachedShapes, projectRow } from '../model/projection.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
@@ -68,6 +68,8 @@ export interface App {
   operationLabels: OperationLabels;
   /** Cache policy per type, read from @cacheable. */
   policies: ReadonlyMap<string, CachePolicy>;
+  /** What of each registered model's row may be cached, read from the SDL's `@private`. */
+  shapes: CachedShapes;
   /** The database served; its id namespaces every Redis key and channel. */
   identity: DatabaseIdentity;
   /** `<CACHE_PREFIX>:<database id>`: the prefix of every key this app writes to Redis. */
@@ -154,7 +156,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       return results;
     },
   };
-  const { schema, policies } = buildSchema((base) =>
+  const { schema, policies, shapes } = buildSchema((base) =>
     config.rateLimitEnabled
       ? applyRateLimitDirective<GraphQLContext>(base, {
           limiter: countingLimiter,
@@ -177,7 +179,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       channel: `${namespace}:invalidate`,
     }),
     policies,
-    project: toCachedShape,
+    project: (model, row) => projectRow(shapes, model, row),
     metrics,
     now: overrides.now,
     warn,
@@ -256,6 +258,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     reuse,
     operationLabels,
     policies,
+    shapes,
     identity,
     namespace,
     close: async () => {

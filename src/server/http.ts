@@ -39,7 +39,7 @@ export interface HttpOptions {
 }
 
 export function createHttpServer(app: App, options: HttpOptions = {}): Server {
-  const loaderDeps = { prisma: app.prisma, cache: app.cache, policies: app.policies };
+  const loaderDeps = { prisma: app.prisma, cache: app.cache, policies: app.policies, shapes: app.shapes };
   const lifecycle = options.lifecycle ?? new Lifecycle();
   const requestLog = createRequestLog(app.logger, options.newRequestId);
   const debugStats = !app.config.production;

@@ -37,7 +37,7 @@ afterEach(async () => {
 async function catalogDigest(url: string): Promise<string> {
   const hash = createHash('sha256');
   const queries = [
-    'SELECT id, sku, name, description, "priceCents", stock, "categoryId", "createdAt" FROM "Product" ORDER BY id',
+    'SELECT id, sku, name, description, "priceCents", stock, "categoryId", "brandId", "createdAt" FROM "Product" ORDER BY id',
     'SELECT id, rating, body, "authorId", "productId", "createdAt" FROM "Review" ORDER BY id',
     'SELECT id, email, name, role::text FROM "User" ORDER BY id',
     'SELECT id, "userId", status::text, "totalCents" FROM "Order" ORDER BY id',
@@ -51,7 +51,7 @@ async function catalogDigest(url: string): Promise<string> {
 async function tableCounts(url: string): Promise<Record<string, number>> {
   const [row] = await sql<Record<string, string>>(
     url,
-    `SELECT (SELECT count(*) FROM "Category") AS categories, (SELECT count(*) FROM "User") AS users,
+    `SELECT (SELECT count(*) FROM "Category") AS categories, (SELECT count(*) FROM "Brand") AS brands, (SELECT count(*) FROM "User") AS users,
             (SELECT count(*) FROM "Product") AS products, (SELECT count(*) FROM "Review") AS reviews,
             (SELECT count(*) FROM "Order") AS orders, (SELECT count(*) FROM "OrderItem") AS "orderItems"`,
   );

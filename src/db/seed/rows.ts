@@ -92,10 +92,21 @@ function price(rng: Random, [min, max]: readonly [number, number]): number {
   return Math.max(1, units) * 100 - (rng.chance(0.7) ? 1 : 51);
 }
 
-/** Products 1..n in id order; fills `facts` as it goes. */
+/** The demo brands (ids 1..n), dated before every product. */
+export const BRAND_NAMES = ['Northwind', 'Acme', 'Globex', 'Initech', 'Umbrella', 'Stark & Co', 'Wayne Goods', 'Hooli'] as const;
+
+export function brandRows(ctx: RowContext): Prisma.BrandCreateManyInput[] {
+  const at = new Date(ctx.epoch - 800 * 86_400_000);
+  return BRAND_NAMES.map((name, i) => ({ id: i + 1, slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), name, createdAt: at, updatedAt: at }));
+}
+
+/** Products 1..n in id order; fills `facts` as it goes. About 4 in 5 have a brand. */
 export function* productRows(ctx: RowContext, facts: ProductFacts): Generator<Prisma.ProductCreateManyInput> {
   const rng = createRandom(ctx.seed, 'products');
+  // A stream of its own, so brands leave every other column as it was.
+  const brands = createRandom(ctx.seed, 'brands');
   for (let id = 1; id <= ctx.plan.products; id++) {
+    const brandId = brands.chance(0.8) ? brands.int(1, BRAND_NAMES.length) : null;
     const categoryId = rng.int(1, ctx.plan.categories);
     const theme = CATEGORY_THEMES[categoryId - 1]!;
     const colour = theme.colours !== false && rng.chance(0.6) ? `${rng.pick(COLOURS)} ` : '';
@@ -108,7 +119,7 @@ export function* productRows(ctx: RowContext, facts: ProductFacts): Generator<Pr
     facts.createdAt[id - 1] = created;
     const at = new Date(created);
     const sku = `SKU-${String(id).padStart(6, '0')}`;
-    yield { id, sku, name, description, priceCents, stock, categoryId, createdAt: at, updatedAt: at };
+    yield { id, sku, name, description, priceCents, stock, categoryId, brandId, createdAt: at, updatedAt: at };
   }
 }
 

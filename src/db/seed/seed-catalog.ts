@@ -8,9 +8,9 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import { DEMO_ADMIN, DEMO_CUSTOMER } from './demo-logins.js';
 import { planSeed, type SeedPlan } from './plan.js';
 import { insertRows, rowsPerStatement, type TableShape } from './insert-rows.js';
-import { categoryRows, newProductFacts, orderRows, productRows, reviewRows, userRows, type RowContext } from './rows.js';
+import { BRAND_NAMES, brandRows, categoryRows, newProductFacts, orderRows, productRows, reviewRows, userRows, type RowContext } from './rows.js';
 
-export type SeedTable = 'categories' | 'users' | 'products' | 'reviews' | 'orders' | 'orderItems';
+export type SeedTable = 'categories' | 'brands' | 'users' | 'products' | 'reviews' | 'orders' | 'orderItems';
 
 /** Rows written so far across all tables, and the total the seed will write. */
 export interface SeedProgress {
@@ -42,7 +42,7 @@ export const DEFAULT_PRODUCTS = 1000;
 const DEFAULT_EPOCH = new Date(Date.UTC(2026, 0, 1));
 
 /** Child tables first, so a plain DELETE order would also be FK-safe. */
-const TABLES = ['OrderItem', 'Order', 'Review', 'Product', 'Category', 'User'] as const;
+const TABLES = ['OrderItem', 'Order', 'Review', 'Product', 'Brand', 'Category', 'User'] as const;
 
 /** Thrown when seeding a database that already has catalog rows (explicit ids would collide). */
 export class DatabaseNotEmptyError extends Error {
@@ -58,6 +58,7 @@ export async function isDatabaseEmpty(prisma: PrismaClient): Promise<boolean> {
   const found = await Promise.all([
     prisma.user.findFirst({ select: { id: true } }),
     prisma.category.findFirst({ select: { id: true } }),
+    prisma.brand.findFirst({ select: { id: true } }),
     prisma.product.findFirst({ select: { id: true } }),
     prisma.review.findFirst({ select: { id: true } }),
     prisma.order.findFirst({ select: { id: true } }),
@@ -100,7 +101,7 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
   const [admin, customer] = await Promise.all([bcrypt.hash(DEMO_ADMIN.password, cost), bcrypt.hash(DEMO_CUSTOMER.password, cost)]);
 
   const facts = newProductFacts(plan.products);
-  const counts: SeedCounts = { categories: 0, users: 0, products: 0, reviews: 0, orders: 0, orderItems: 0 };
+  const counts: SeedCounts = { categories: 0, brands: 0, users: 0, products: 0, reviews: 0, orders: 0, orderItems: 0 };
   let total = totalRows(plan);
   let done = 0;
   // Several chunks in flight: while PostgreSQL inserts one (and runs the
@@ -132,6 +133,7 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
 
   const dated = ['createdAt', 'updatedAt'] as const;
   await write('categories', categoryRows(ctx), { table: 'Category', columns: ['id', 'slug', 'name', ...dated] });
+  await write('brands', brandRows(ctx), { table: 'Brand', columns: ['id', 'slug', 'name', ...dated] });
   await write('users', userRows(ctx, { admin, customer }), {
     table: 'User',
     columns: ['id', 'email', 'name', 'role', 'passwordHash', ...dated],
@@ -139,7 +141,7 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
   });
   await write('products', productRows(ctx, facts), {
     table: 'Product',
-    columns: ['id', 'sku', 'name', 'description', 'priceCents', 'stock', 'categoryId', ...dated],
+    columns: ['id', 'sku', 'name', 'description', 'priceCents', 'stock', 'categoryId', 'brandId', ...dated],
   });
   await write('reviews', reviewRows(ctx, facts), { table: 'Review', columns: ['id', 'rating', 'body', 'authorId', 'productId', ...dated] });
   // At most 1,000 orders (planSeed): small enough to hold, and their lines' count is known only once generated.
@@ -153,7 +155,7 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
 
 /** Order lines vary per order: estimated at 2.5 per order until the orders are generated. */
 function totalRows(plan: SeedPlan): number {
-  return plan.categories + plan.users + plan.products + plan.reviews + plan.orders + Math.round(plan.orders * 2.5);
+  return plan.categories + BRAND_NAMES.length + plan.users + plan.products + plan.reviews + plan.orders + Math.round(plan.orders * 2.5);
 }
 
 function* chunks<T>(rows: Iterable<T>, size: number): Generator<T[]> {

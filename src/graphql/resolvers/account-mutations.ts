@@ -4,7 +4,6 @@
 import bcrypt from 'bcryptjs';
 import { AppError, BadInputError, InsufficientStockError, NotFoundError, UnauthenticatedError } from '../../errors/app-error.js';
 import { ErrorCode } from '../../errors/codes.js';
-import { publicUserSelect, toPublicUser } from '../../db/cached-shapes.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { parseId, parseIntRange, parseText } from '../args.js';
 import { requireViewer, write } from './guards.js';
@@ -21,13 +20,13 @@ export const accountMutations: Pick<MutationResolvers, 'login' | 'updateProfile'
     const ok = await bcrypt.compare(password, user?.passwordHash ?? (await unknownUserHash()));
     if (!user || !ok) throw new UnauthenticatedError('Wrong email or password');
     const token = await ctx.tokens.sign({ id: user.id, role: user.role });
-    return { token, user: toPublicUser(user) };
+    return { token, user };
   },
   updateProfile: async (_, { input }, ctx) => {
     const viewer = requireViewer(ctx);
     if (input.name == null) throw new BadInputError('input must change at least one field', { argument: 'input' });
     const name = parseText(input.name, 'input.name', 1, 200);
-    return write('User', String(viewer.id), () => ctx.db.user.update({ where: { id: viewer.id }, data: { name }, select: publicUserSelect }));
+    return write('User', String(viewer.id), () => ctx.db.user.update({ where: { id: viewer.id }, data: { name } }));
   },
   placeOrder: async (_, { input }, ctx) => {
     const viewer = requireViewer(ctx);

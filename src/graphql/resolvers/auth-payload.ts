@@ -1,4 +1,4 @@
-import type { PublicUser } from '../../db/cached-shapes.js';
+import type { PublicUser } from '../../model/registry.js';
 
 /** What `login` resolves to before field resolvers run. */
 export interface AuthPayloadSource {

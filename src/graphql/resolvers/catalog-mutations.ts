@@ -73,7 +73,7 @@ export const catalogMutations: Pick<
     const productId = parseId(input.productId, 'input.productId');
     const rating = parseIntRange(input.rating, 'input.rating', 1, 5);
     const body = parseText(input.body, 'input.body', 1, 5000);
-    if (!(await ctx.loaders.product.load(productId))) throw new NotFoundError('Product', input.productId);
+    if (!(await ctx.loaders.entity('Product').load(productId))) throw new NotFoundError('Product', input.productId);
     return write('Review', null, () => ctx.db.review.create({ data: { productId, authorId: viewer.id, rating, body } }));
   },
 };

@@ -3,7 +3,8 @@ import type { Resolvers } from '../generated/resolvers-types.js';
 import { accountMutations } from './account-mutations.js';
 import { Order, OrderItem, User } from './account-types.js';
 import { catalogMutations } from './catalog-mutations.js';
-import { Category, Product, ProductConnection, ProductEdge, Review } from './catalog-types.js';
+import { Product, ProductConnection, ProductEdge } from './catalog-types.js';
+import { modelResolvers, type ResolverMap } from './model-resolvers.js';
 import { Query } from './query.js';
 
 const DateTime = new GraphQLScalarType({
@@ -22,16 +23,25 @@ const DateTime = new GraphQLScalarType({
   },
 });
 
-export const resolvers: Resolvers = {
+const handWritten: Resolvers = {
   DateTime,
   Query,
   Mutation: { ...catalogMutations, ...accountMutations },
   Product,
-  Category,
-  Review,
   ProductConnection,
   ProductEdge,
   User,
   Order,
   OrderItem,
 };
+
+/** The registry's resolvers (model-resolvers.ts) with the hand-written ones merged over them, field by field. */
+export const resolvers: Resolvers = mergeResolvers(modelResolvers(), handWritten as unknown as ResolverMap) as Resolvers;
+
+function mergeResolvers(base: ResolverMap, over: ResolverMap): ResolverMap {
+  const out: ResolverMap = { ...base };
+  for (const [type, fields] of Object.entries(over)) {
+    out[type] = fields instanceof GraphQLScalarType ? fields : { ...base[type], ...fields };
+  }
+  return out;
+}

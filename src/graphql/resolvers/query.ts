@@ -1,18 +1,19 @@
-import { andThen } from '../../loaders/index.js';
+/**
+ * Root fields the registry does not derive (model-resolvers.ts gives each
+ * model its `Query.<one>(id)` and `Query.<all>`): the filtered product list
+ * and the signed-in user.
+ */
 import { decodeCursor } from '../../loaders/pages.js';
 import { parseFirst, parseId } from '../args.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 
 export const Query: QueryResolvers = {
-  product: (_, { id }, ctx) => ctx.data.product(parseId(id)),
   products: (_, { first, after, categoryId }, ctx) =>
-    ctx.data.productPage({
-      categoryId: categoryId == null ? null : parseId(categoryId, 'categoryId'),
+    ctx.data.page({
+      model: 'Product',
+      scope: categoryId == null ? null : { field: 'categoryId', value: parseId(categoryId, 'categoryId') },
       first: parseFirst(first),
       afterId: after == null ? 0 : decodeCursor(after),
     }),
-  category: (_, { id }, ctx) => ctx.data.category(parseId(id)),
-  categories: (_, __, ctx) => andThen(ctx.data.allCategoryIds('all'), (ids) => ctx.data.categories(ids)),
-  user: (_, { id }, ctx) => ctx.data.user(parseId(id)),
-  me: (_, __, ctx) => (ctx.viewer ? ctx.data.user(ctx.viewer.id) : null),
+  me: (_, __, ctx) => (ctx.viewer ? ctx.data.entity('User', ctx.viewer.id) : null),
 };
