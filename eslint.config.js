@@ -25,14 +25,27 @@ export const LAYERS = [
 ];
 
 /**
+ * Folders with a front door: code outside them imports only their index.ts
+ * (the cache's public surface, src/cache/index.ts).
+ */
+const FRONT_DOORS = ['cache'];
+
+/** Outside `folder`, an import of anything in it but its index.ts. */
+const pastFrontDoor = (folder, prefix) => ({
+  regex: `^${prefix}${folder}/(?!index\\.js$)`,
+  message: `import src/${folder} through its front door, src/${folder}/index.ts (README, "Architecture").`,
+});
+
+/**
  * One `no-restricted-imports` block per folder. Imports inside src/ are
  * relative, so a specifier climbing out (`../`, `../../`) into a folder of
  * a higher or peer layer is refused; this relies on the layer names being
  * unique folder names under src/ (a nested `src/graphql/generated` is below
- * graphql either way).
+ * graphql either way). Scripts may import src/ (through front doors) but
+ * never test/: tests may import scripts/bench, not the other way round.
  */
 function layerBoundaries() {
-  return LAYERS.flatMap((group, rank) =>
+  const layers = LAYERS.flatMap((group, rank) =>
     group.map((layer) => {
       const forbidden = [...group.filter((peer) => peer !== layer), ...LAYERS.slice(rank + 1).flat()];
       return {
@@ -41,16 +54,34 @@ function layerBoundaries() {
           'no-restricted-imports': [
             'error',
             {
-              patterns: forbidden.map((target) => ({
-                regex: `^(\\.\\./)+${target}(/|$)`,
-                message: `src/${layer} may not import src/${target}: dependencies point down the layers (README, "Architecture").`,
-              })),
+              patterns: [
+                ...forbidden.map((target) => ({
+                  regex: `^(\\.\\./)+${target}(/|$)`,
+                  message: `src/${layer} may not import src/${target}: dependencies point down the layers (README, "Architecture").`,
+                })),
+                ...FRONT_DOORS.filter((door) => door !== layer).map((door) => pastFrontDoor(door, '(\\.\\./)+')),
+              ],
             },
           ],
         },
       };
     }),
   );
+  const scripts = {
+    files: ['scripts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+test/', message: 'scripts/ may not import test/ (tests may import scripts/bench, not the reverse).' },
+            ...FRONT_DOORS.map((door) => pastFrontDoor(door, '(\\.\\./)+src/')),
+          ],
+        },
+      ],
+    },
+  };
+  return [...layers, scripts];
 }
 
 export default tseslint.config(

@@ -17,8 +17,7 @@
  * through the entity loaders.
  */
 import DataLoader from 'dataloader';
-import type { CollectionRef } from '../cache/collection-cache.js';
-import type { CollectionId } from '../cache/keys.js';
+import type { CollectionId, CollectionRef } from '../cache/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { declarationOf, type ModelName, type RowOf } from '../model/registry.js';
 import { groupBy, type LoaderDeps, loadCollections, loadEntities, type RequestScope } from './loader-deps.js';

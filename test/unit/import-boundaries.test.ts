@@ -36,8 +36,21 @@ describe('the import-boundary lint rule', { timeout: 30_000 }, () => {
     expect(await boundaryErrors('src/loaders/x.ts', "import { resolvers } from '../graphql/resolvers/index.js';\nexport const r = resolvers;\n")).toHaveLength(1);
   });
 
+  it('fails an import past the front door of src/cache, and a script importing a test', async () => {
+    expect(await boundaryErrors('src/db/x.ts', "import type { CollectionId } from '../cache/keys.js';\nexport type C = CollectionId;\n")).toEqual([
+      expect.stringContaining('import src/cache through its front door, src/cache/index.ts'),
+    ]);
+    expect(await boundaryErrors('scripts/bench/x.ts', "import { CacheKeys } from '../../src/cache/keys.js';\nexport const k = CacheKeys;\n")).toHaveLength(1);
+    expect(await boundaryErrors('scripts/x.ts', "import { waitFor } from '../test/helpers/eventually.js';\nexport const w = waitFor;\n")).toEqual([
+      expect.stringContaining('scripts/ may not import test/'),
+    ]);
+    // Inside the cache, its own modules are free to import each other.
+    expect(await boundaryErrors('src/cache/x.ts', "import { CacheKeys } from './keys.js';\nexport const k = CacheKeys;\n")).toEqual([]);
+  });
+
   it('lets imports point down the layers', async () => {
-    expect(await boundaryErrors('src/db/x.ts', "import type { CollectionId } from '../cache/keys.js';\nexport type C = CollectionId;\n")).toEqual([]);
+    expect(await boundaryErrors('src/db/x.ts', "import type { CollectionId } from '../cache/index.js';\nexport type C = CollectionId;\n")).toEqual([]);
+    expect(await boundaryErrors('scripts/x.ts', "import { CacheKeys } from '../src/cache/index.js';\nexport const k = CacheKeys;\n")).toEqual([]);
     expect(await boundaryErrors('src/graphql/resolvers/x.ts', "import type { Resolvers } from '../generated/resolvers-types.js';\nimport { MODELS } from '../../model/registry.js';\nexport const m: Resolvers | typeof MODELS = MODELS;\n")).toEqual([]);
     expect(await boundaryErrors('src/server/x.ts', "import { buildSchema } from '../graphql/schema.js';\nexport const b = buildSchema;\n")).toEqual([]);
   });
