@@ -1,6 +1,7 @@
 // Lint configuration: typescript-eslint's recommended rules over our sources,
 // and the layering of src/ (README, "Architecture") as import boundaries.
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -102,4 +103,6 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   ...layerBoundaries(),
+  // Formatting is Prettier's (npm run format); no lint rule argues with it.
+  prettier,
 );
