@@ -23,6 +23,8 @@ export type RecoveredChange = { entities: Array<{ key: string; version: number }
 export interface CacheOptions {
   mode: CacheMode;
   prefix: string;
+  /** Hash-tag groups of L2 keys, each with its own epoch copy (Redis Cluster); 0: single-node layout. */
+  shards?: number;
   l1MaxEntries: number;
   l1MaxBytes: number;
   gate: RedisGate;
@@ -68,11 +70,11 @@ export class CatalogCache {
   constructor(options: CacheOptions) {
     const now = options.now ?? Date.now;
     this.mode = options.mode;
-    this.keys = new CacheKeys(options.prefix);
+    this.keys = new CacheKeys(options.prefix, options.shards ?? 0);
     this.l1 = new L1Store({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes, now });
     this.l2 = new L2Store({
       gate: options.gate,
-      epochKey: this.keys.epoch(),
+      keys: this.keys,
       now,
       onRoundTrip: () => options.metrics?.redisRoundTrips.inc(),
       // Recovered from missed changes, or another instance did: what L1 copied from L2 before may be stale.
@@ -86,8 +88,7 @@ export class CatalogCache {
       },
       onMissed: (reason) => options.metrics?.cacheChangesMissed.inc({ reason }),
       onReplayed: (entities, versionKeys) => {
-        // A version key is `<base>:c:{<collection name>}:v`.
-        const collections = versionKeys.map((k) => /\{(.*)\}/.exec(k)?.[1]).filter((n): n is string => Boolean(n));
+        const collections = versionKeys.map((k) => this.keys.collectionOfVersionKey(k)).filter((n): n is string => Boolean(n));
         for (const name of collections) this.collections.fence.invalidate(name);
         options.onRecovered?.({ entities, collections });
       },

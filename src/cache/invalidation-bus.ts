@@ -10,8 +10,7 @@
  * write committed and L2 was updated.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import type { RedisGate } from '../redis/redis-client.js';
+import type { RedisConnection, RedisGate } from '../redis/redis-client.js';
 
 export interface InvalidationMessage {
   /** Sender instance id. */
@@ -30,8 +29,11 @@ export interface InvalidationMessage {
 
 export interface InvalidationBusOptions {
   gate: RedisGate;
-  /** A dedicated connection for subscribing (subscriber mode blocks other commands). */
-  subscriber: Redis;
+  /**
+   * A dedicated connection for subscribing (subscriber mode blocks other
+   * commands). On a cluster, PUBLISH reaches subscribers on every node.
+   */
+  subscriber: RedisConnection;
   channel: string;
   onInvalidate: (entities: Array<{ key: string; version: number }>, collections: string[]) => void;
   /** Everything in L1 may be stale (reconnect, sequence gap). */

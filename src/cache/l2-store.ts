@@ -1,6 +1,7 @@
 /**
- * L2: Redis. Every method is one round trip (MGET or one script) and goes
- * through the circuit breaker; a method returns `undefined` when Redis is
+ * L2: Redis. Every method is one round trip (MGET or one script) per Redis
+ * node it touches (on a cluster: one command per key shard, pipelined per
+ * node, see src/redis/slot-batches.ts) and goes through the circuit breaker; a method returns `undefined` when Redis is
  * unavailable or L2 is not trusted, and the caller falls back to L1 and the
  * database. Nothing here throws on a Redis failure.
  *
@@ -8,12 +9,14 @@
  * are not dropped silently: they make L2 untrusted until the epoch has been
  * advanced (see l2-epoch.ts), so no record written before can hide them.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { countInto, type RequestStats } from '../observability/request-stats.js';
-import type { RedisGate } from '../redis/redis-client.js';
+import { isCluster, type RedisGate } from '../redis/redis-client.js';
+import { keySlot, runPerNode, type SlotCommand } from '../redis/slot-batches.js';
+import type { CacheKeys } from './keys.js';
 import { L2Epoch, type MissedEntity, type MissReason } from './l2-epoch.js';
 import {
-  ACQUIRE_OR_READ, ADVANCE_EPOCH, BUMP_COLLECTIONS, CHECK_SERVER, ENSURE_EPOCH, FILL_COLLECTIONS, FILL_ENTITIES, RELEASE_LEASE, WRITE_ENTITIES,
+  ACQUIRE_OR_READ, ADVANCE_EPOCH, BUMP_COLLECTIONS, CHECK_SERVER, ENSURE_EPOCH, FILL_COLLECTIONS, FILL_ENTITIES, RAISE_EPOCH, RELEASE_LEASE, WRITE_ENTITIES,
 } from './l2-scripts.js';
 
 type Arg = string | Buffer | number;
@@ -28,6 +31,8 @@ interface ScriptedRedis extends Redis {
   catalogBumpCollections(numKeys: number, ...args: Arg[]): Promise<number[]>;
   catalogReleaseLease(numKeys: number, ...args: string[]): Promise<number>;
 }
+/** The same scripts queued on a pipeline (replies come with `exec`). */
+type ScriptedPipeline = ChainableCommander & { [name in keyof typeof SCRIPTS | 'catalogAcquireOrReadBuffer' | 'mgetBuffer']: (...args: Arg[]) => unknown };
 
 const SCRIPTS = {
   catalogFillEntities: FILL_ENTITIES,
@@ -39,6 +44,7 @@ const SCRIPTS = {
   catalogFillCollections: FILL_COLLECTIONS,
   catalogBumpCollections: BUMP_COLLECTIONS,
   catalogReleaseLease: RELEASE_LEASE,
+  catalogRaiseEpoch: RAISE_EPOCH,
 };
 
 export interface EntityFill {
@@ -73,7 +79,8 @@ export interface L2Read {
 
 export interface L2StoreOptions {
   gate: RedisGate;
-  epochKey: string;
+  /** Key layout: the epoch key, or one epoch copy per shard (see keys.ts). */
+  keys: CacheKeys;
   now: () => number;
   onRoundTrip?: () => void;
   /** L2 was fenced by an epoch advance, or another instance advanced it: L1 may hold what L2 no longer vouches for. */
@@ -96,12 +103,24 @@ export class L2Store {
   private readonly scripted: ScriptedRedis;
   private readonly gate: RedisGate;
   private readonly epochKey: string;
+  private readonly keys: CacheKeys;
+  /** Sharded layout (Redis Cluster): epochs are per-shard copies of one value. */
+  private readonly sharded: boolean;
+  private readonly epochSlots: number[];
   private readonly epochState: L2Epoch;
   private recovery: Promise<void> | undefined;
+  private raising: { target: number; done: Promise<void> } | undefined;
+  /** The node serving each shard's epoch when the servers were last checked (cluster). */
+  private checkedOwners: Array<string | undefined> = [];
+  /** Bumped whenever the servers must be checked again; a read that spans a bump is discarded. */
+  private checkGeneration = 0;
 
   constructor(private readonly options: L2StoreOptions) {
     this.gate = options.gate;
-    this.epochKey = options.epochKey;
+    this.keys = options.keys;
+    this.epochKey = options.keys.epoch();
+    this.sharded = options.keys.shards > 0;
+    this.epochSlots = options.keys.epochKeys().map(keySlot);
     this.epochState = new L2Epoch((reason) => options.onEpochChange?.(reason));
     const client = options.gate.client as ScriptedRedis;
     // defineCommand sends EVALSHA and falls back to EVAL when the script is not loaded.
@@ -114,17 +133,75 @@ export class L2Store {
     // lost or never saw); L2 is not used until that check has run.
     const check = () => {
       this.serverChecked = false;
+      this.checkGeneration++;
       this.recovery ??= this.checkServer().finally(() => (this.recovery = undefined));
       this.keepRecovering();
     };
     client.on('ready', check);
+    // A cluster node joined, left or reconnected: it may have restarted or
+    // failed over, and hold records older than writes it lost.
+    const connection = options.gate.client;
+    if (isCluster(connection)) for (const event of ['+node', '-node'] as const) connection.on(event, () => connection.status === 'ready' && check());
     if (client.status === 'ready') check();
+  }
+
+  /** On a cluster: whether a shard's epoch moved to another node since the servers were checked. */
+  private ownersMoved(): boolean {
+    const client = this.gate.client;
+    if (!isCluster(client) || !this.serverChecked) return false;
+    return this.epochSlots.some((slot, i) => client.slots[slot]?.[0] !== this.checkedOwners[i]);
+  }
+
+  /** Runs per-shard commands: one pipeline per node, each counted as a round trip. */
+  private batch(commands: readonly SlotCommand[], stats?: RequestStats): Promise<unknown[] | undefined> {
+    return this.gate.run((client) => runPerNode(client, commands, this.trip(stats)));
+  }
+
+  /** Groups items by the epoch key guarding their key (one group when not sharded), keeping their indexes. */
+  private byShard<T>(items: readonly T[], keyOf: (item: T) => string): Array<{ epochKey: string; members: Array<{ item: T; index: number }> }> {
+    const groups = new Map<string, Array<{ item: T; index: number }>>();
+    items.forEach((item, index) => {
+      const epochKey = this.keys.epochOf(keyOf(item));
+      let members = groups.get(epochKey);
+      if (!members) groups.set(epochKey, (members = []));
+      members.push({ item, index });
+    });
+    return [...groups].map(([epochKey, members]) => ({ epochKey, members }));
+  }
+
+  /**
+   * Sharded: the epoch every record must carry now, from the copies one
+   * batch saw: the highest seen or known. A copy below it (an advance in
+   * progress, a copy lost with its node) is raised to it, and until then
+   * that shard's records count as misses (`ok` false).
+   */
+  private settle(copies: readonly number[]): { epoch: number; ok: boolean[]; raised?: Promise<void> } {
+    let epoch = Math.max(this.epochState.known ?? 0, ...copies);
+    if (epoch === 0) epoch = Math.round(this.options.now());
+    const ok = copies.map((copy) => copy === epoch);
+    const raised = ok.every(Boolean) ? undefined : this.raiseAll(epoch);
+    if (epoch !== this.epochState.known) this.epochState.observe(epoch);
+    return { epoch, ok, raised };
+  }
+
+  /** Raises every shard's epoch copy to at least `target`; one pipeline per node. */
+  private raiseAll(target: number): Promise<void> {
+    if (this.raising && this.raising.target >= target) return this.raising.done;
+    const keys = this.keys.epochKeys();
+    const done = this.batch(keys.map((key) => ({ key, add: (p) => (p as ScriptedPipeline).catalogRaiseEpoch(1, key, String(target)) })))
+      .then(() => undefined)
+      .finally(() => {
+        if (this.raising?.done === done) this.raising = undefined;
+      });
+    this.raising = { target, done };
+    return done;
   }
 
   private serverChecked = false;
   private recoveryTimer: NodeJS.Timeout | undefined;
 
   private async checkServer(): Promise<void> {
+    if (this.sharded) return this.checkShardServers();
     const info = await this.gate.run((r) => r.info('server'), this.trip());
     const runId = info && /run_id:(\w+)/.exec(info)?.[1];
     if (!runId) return;
@@ -135,6 +212,35 @@ export class L2Store {
     if (epoch === undefined) return;
     this.serverChecked = true;
     this.takeEpoch(epoch);
+  }
+
+  /**
+   * Sharded: the per-connection check of every shard, against the run id of
+   * the node serving its epoch copy now; a shard whose node restarted or
+   * failed over advances its copy, and the others are raised to it.
+   */
+  private async checkShardServers(): Promise<void> {
+    const client = this.gate.client;
+    const generation = this.checkGeneration;
+    const epochKeys = this.keys.epochKeys();
+    const nodes = isCluster(client) ? client.nodes('master') : [client];
+    const infos = await this.gate.run(
+      () => Promise.all(nodes.map((node) => { this.trip()(); return node.info('server'); })),
+    );
+    if (!infos) return;
+    const runIds = new Map(nodes.map((node, i) => [`${node.options.host}:${node.options.port}`, /run_id:(\w+)/.exec(infos[i]!)?.[1]]));
+    const owners = this.epochSlots.map((slot) => (isCluster(client) ? client.slots[slot]?.[0] : undefined));
+    const runIdOf = (i: number) => (isCluster(client) ? runIds.get(owners[i] ?? '') : [...runIds.values()][0]);
+    if (epochKeys.some((_, i) => !runIdOf(i))) return;
+    const now = Math.round(this.options.now());
+    const replies = await this.batch(
+      epochKeys.map((key, i) => ({ key, add: (p) => (p as ScriptedPipeline).catalogCheckServer(2, key, `${key}:server`, runIdOf(i)!, now) })),
+    );
+    if (!replies || generation !== this.checkGeneration) return;
+    this.checkedOwners = owners;
+    const { raised } = this.settle(replies.map((r) => Number(String(r)) || 0));
+    await raised;
+    this.serverChecked = true;
   }
 
   /** Records changes L2 may lack; L2 is untrusted until they are replayed (or, without `change`, until the epoch advances). */
@@ -184,6 +290,10 @@ export class L2Store {
 
   /** True when L2 may be used now; otherwise starts the epoch advance that makes it usable again. */
   private usable(): boolean {
+    if (this.ownersMoved()) {
+      this.serverChecked = false;
+      this.checkGeneration++;
+    }
     if (this.epochState.trusted && this.serverChecked) return true;
     if (!this.recovery && this.gate.available) {
       const step = this.serverChecked ? () => this.recover() : () => this.checkServer();
@@ -197,20 +307,23 @@ export class L2Store {
     const plan = this.epochState.plan();
     const now = Math.round(this.options.now());
     if (plan.advance) {
-      const next = await this.gate.run(() => this.scripted.catalogAdvanceEpoch(1, this.epochKey, now), this.trip());
-      if (next !== undefined) this.epochState.done(plan, Number(next));
+      // Every copy moves past its current value, to the same value where they agreed.
+      const target = String(Math.max(now, (this.epochState.known ?? 0) + 1));
+      const copies = await this.batch(
+        this.keys.epochKeys().map((key) => ({ key, add: (p) => (p as ScriptedPipeline).catalogAdvanceEpoch(1, key, target) })),
+      );
+      if (copies === undefined) return;
+      const next = Math.max(...copies.map((c) => Number(String(c)) || 0));
+      if (this.sharded) await this.raiseAll(next).catch(() => undefined);
+      this.epochState.done(plan, next);
       return;
     }
-    const keys = [this.epochKey, ...plan.fences.map((f) => f.key)];
-    const args = plan.fences.flatMap((f) => [f.version, '', Math.max(1, Math.round(f.ttlMs)), 1]);
-    const replayed = await this.gate.run(
-      () =>
-        Promise.all([
-          plan.fences.length ? this.scripted.catalogWriteEntities(keys.length, ...keys, '-1', now, ...args) : null,
-          plan.bumps.length ? this.scripted.catalogBumpCollections(plan.bumps.length, ...plan.bumps, COLLECTION_VERSION_TTL_MS) : null,
-        ]),
-      this.trip(),
-    );
+    const commands: SlotCommand[] = [
+      ...this.writeCommands(plan.fences.map((f) => ({ key: f.key, version: f.version, record: Buffer.alloc(0), ttlMs: f.ttlMs, fence: true })), '-1', now)
+        .commands,
+      ...this.bumpCommands(plan.bumps).commands,
+    ];
+    const replayed = await this.batch(commands);
     if (replayed === undefined) return;
     this.epochState.done(plan);
     this.options.onReplayed?.(plan.fences.map(({ key, version }) => ({ key, version })), plan.bumps);
@@ -221,6 +334,7 @@ export class L2Store {
     // A new connection's server check is two quick commands: wait for it rather than skip L2.
     if (!this.serverChecked && this.recovery) await this.recovery;
     if (!this.usable()) return undefined;
+    if (this.sharded) return this.readSharded(keys, stats);
     const raw = await this.gate.run((r) => r.mgetBuffer(...keys, this.epochKey), this.trip(stats));
     if (!raw) return undefined;
     let epoch = this.takeEpoch(raw.pop());
@@ -230,6 +344,26 @@ export class L2Store {
     return { values: raw, epoch };
   }
 
+  /** `read` over shards: one MGET per shard (its keys and its epoch copy), pipelined per node. */
+  private async readSharded(keys: readonly string[], stats?: RequestStats): Promise<L2Read | undefined> {
+    const generation = this.checkGeneration;
+    const shards = this.byShard(keys, (key) => key);
+    const replies = await this.batch(
+      shards.map(({ epochKey, members }) => ({ key: epochKey, add: (p) => (p as ScriptedPipeline).mgetBuffer(...members.map((m) => m.item), epochKey) })),
+      stats,
+    );
+    // Served by a node not checked yet (failover, restart): not to be trusted.
+    if (!replies || generation !== this.checkGeneration || this.ownersMoved()) return undefined;
+    const raw = replies as Array<Array<Buffer | null>>;
+    const { epoch, ok, raised } = this.settle(raw.map((r) => Number(r[r.length - 1]?.toString() ?? 0) || 0));
+    if (raised && raw.some((r) => r[r.length - 1] === null)) await raised.catch(() => undefined);
+    const values = new Array<Buffer | null>(keys.length).fill(null);
+    shards.forEach(({ members }, s) => {
+      if (ok[s]) members.forEach(({ index }, j) => (values[index] = raw[s]![j] ?? null));
+    });
+    return { values, epoch };
+  }
+
   private ensureEpoch(stats?: RequestStats): Promise<string | undefined> {
     return this.gate.run(() => this.scripted.catalogEnsureEpoch(1, this.epochKey, Math.round(this.options.now())), this.trip(stats));
   }
@@ -237,6 +371,7 @@ export class L2Store {
   /** Parses an epoch Redis returned and notes it; 0 when there is none. */
   private takeEpoch(raw: Buffer | string | number | null | undefined): number {
     const epoch = Number(raw?.toString() ?? 0) || 0;
+    if (this.sharded) return epoch;
     if (epoch > 0) this.epochState.observe(epoch);
     return epoch;
   }
@@ -254,15 +389,64 @@ export class L2Store {
   ): Promise<boolean[] | undefined> {
     if (fills.length === 0 && !lease?.keys.length) return [];
     if (!this.usable()) return undefined;
-    const keys = [this.epochKey, ...fills.map((f) => f.key), ...(lease?.keys ?? [])];
-    const args = fills.flatMap((f) => [f.version, f.record, Math.max(1, Math.round(f.ttlMs))]);
-    const out = await this.gate.run(
-      () => this.scripted.catalogFillEntities(keys.length, ...keys, String(epoch), lease?.token ?? '', fills.length, ...args),
-      this.trip(stats),
+    const items = [...fills.map((fill) => ({ key: fill.key, fill })), ...(lease?.keys ?? []).map((key) => ({ key, fill: undefined }))];
+    const shards = this.byShard(items, (item) => item.key);
+    const replies = await this.batch(
+      shards.map(({ epochKey, members }) => {
+        const shardFills = members.flatMap((m) => (m.item.fill ? [m.item.fill] : []));
+        const leaseKeys = members.flatMap((m) => (m.item.fill ? [] : [m.item.key]));
+        const keys = [epochKey, ...shardFills.map((f) => f.key), ...leaseKeys];
+        const args = shardFills.flatMap((f) => [f.version, f.record, Math.max(1, Math.round(f.ttlMs))]);
+        return { key: epochKey, add: (p) => (p as ScriptedPipeline).catalogFillEntities(keys.length, ...keys, String(epoch), lease?.token ?? '', shardFills.length, ...args) };
+      }),
+      stats,
     );
-    if (!out) return undefined;
-    this.takeEpoch(out[0]);
-    return out.slice(1).map((flag) => flag === 1);
+    if (!replies) return undefined;
+    const out = replies as number[][];
+    this.noteEpochs(out.map((r) => r[0]!));
+    const stored = new Array<boolean>(fills.length).fill(false);
+    shards.forEach(({ members }, s) => {
+      let j = 1;
+      for (const { item, index } of members) if (item.fill) stored[index] = out[s]![j++] === 1;
+    });
+    return stored;
+  }
+
+  /** Notes the epoch copies a script returned (the first reply of each). */
+  private noteEpochs(copies: readonly number[]): void {
+    if (this.sharded) this.settle(copies.map((c) => Number(c) || 0)).raised?.catch(() => undefined);
+    else this.takeEpoch(copies[0]);
+  }
+
+  /** Per-shard WRITE_ENTITIES commands for `writes`, and how to put their flags back in order. */
+  private writeCommands(writes: readonly EntityWrite[], epoch: string, now: number) {
+    const shards = this.byShard(writes, (w) => w.key);
+    const commands: SlotCommand[] = shards.map(({ epochKey, members }) => {
+      const keys = [epochKey, ...members.map((m) => m.item.key)];
+      const args = members.flatMap(({ item: w }) => [w.version, w.record, Math.max(1, Math.round(w.ttlMs)), w.fence ? 1 : 0]);
+      return { key: epochKey, add: (p) => (p as ScriptedPipeline).catalogWriteEntities(keys.length, ...keys, epoch, now, ...args) };
+    });
+    const flags = (out: number[][]) => {
+      const result = new Array<number>(writes.length).fill(0);
+      shards.forEach(({ members }, s) => members.forEach(({ index }, j) => (result[index] = out[s]![j + 1]!)));
+      return result;
+    };
+    return { commands, flags };
+  }
+
+  /** Per-shard BUMP_COLLECTIONS commands, and how to put the new versions back in order. */
+  private bumpCommands(versionKeys: readonly string[]) {
+    const shards = this.byShard(versionKeys, (k) => k);
+    const commands: SlotCommand[] = shards.map(({ members }) => {
+      const keys = members.map((m) => m.item);
+      return { key: keys[0]!, add: (p) => (p as ScriptedPipeline).catalogBumpCollections(keys.length, ...keys, COLLECTION_VERSION_TTL_MS) };
+    });
+    const versions = (out: number[][]) => {
+      const result = new Array<number>(versionKeys.length).fill(0);
+      shards.forEach(({ members }, s) => members.forEach(({ index }, j) => (result[index] = out[s]![j]!)));
+      return result;
+    };
+    return { commands, versions };
   }
 
   /**
@@ -274,13 +458,11 @@ export class L2Store {
     if (writes.length === 0) return [];
     const missed = { entities: writes.map(({ key, version, ttlMs }) => ({ key, version, ttlMs })) };
     if (!this.usable()) return void this.missed('write-skipped', missed);
-    const keys = [this.epochKey, ...writes.map((w) => w.key)];
-    const args = writes.flatMap((w) => [w.version, w.record, Math.max(1, Math.round(w.ttlMs)), w.fence ? 1 : 0]);
-    const now = Math.round(this.options.now());
-    const out = await this.gate.run(() => this.scripted.catalogWriteEntities(keys.length, ...keys, String(epoch ?? -1), now, ...args), this.trip());
+    const { commands, flags } = this.writeCommands(writes, String(epoch ?? -1), Math.round(this.options.now()));
+    const out = (await this.batch(commands)) as number[][] | undefined;
     if (!out) return void this.missed('write-failed', missed);
-    this.takeEpoch(out[0]);
-    return out.slice(1).map((flag) => (flag === 1 ? 'value' : flag === 2 ? 'fence' : 'kept'));
+    this.noteEpochs(out.map((r) => r[0]!));
+    return flags(out).map((flag) => (flag === 1 ? 'value' : flag === 2 ? 'fence' : 'kept'));
   }
 
   /**
@@ -294,36 +476,54 @@ export class L2Store {
     leaseMs: number,
   ): Promise<{ epoch: number; results: Array<Buffer | boolean> } | undefined> {
     if (!this.usable()) return undefined;
-    const keys = [this.epochKey, ...pairs.flatMap((p) => [p.key, p.leaseKey])];
     const now = Math.round(this.options.now());
-    const out = await this.gate.run(
-      () => this.scripted.catalogAcquireOrReadBuffer(keys.length, ...keys, token, Math.max(1, Math.round(leaseMs)), now),
-      this.trip(),
-    );
+    const shards = this.byShard(pairs, (p) => p.key);
+    const out = (await this.batch(
+      shards.map(({ epochKey, members }) => {
+        const keys = [epochKey, ...members.flatMap((m) => [m.item.key, m.item.leaseKey])];
+        return { key: epochKey, add: (p) => (p as ScriptedPipeline).catalogAcquireOrReadBuffer(keys.length, ...keys, token, Math.max(1, Math.round(leaseMs)), now) };
+      }),
+    )) as Array<Array<number | Buffer>> | undefined;
     if (!out) return undefined;
-    const epoch = this.takeEpoch(out[0] as number);
-    return { epoch, results: out.slice(1).map((r) => (Buffer.isBuffer(r) ? r : r === 1)) };
+    let epoch: number;
+    let ok = shards.map(() => true);
+    if (this.sharded) ({ epoch, ok } = this.settle(out.map((r) => Number(r[0]) || 0)));
+    else epoch = this.takeEpoch(out[0]![0] as number);
+    const results = new Array<Buffer | boolean>(pairs.length).fill(false);
+    shards.forEach(({ members }, s) =>
+      members.forEach(({ index }, j) => {
+        const r = out[s]![j + 1];
+        // A record from a shard whose epoch copy lags is not to be used: wait for it instead.
+        results[index] = Buffer.isBuffer(r) ? (ok[s] ? r : false) : r === 1;
+      }),
+    );
+    return { epoch, results };
   }
 
   /** Epoch- and collection-version-guarded fills in one script call. */
   async fillCollections(fills: readonly CollectionFill[], epoch: number, stats?: RequestStats): Promise<number | undefined> {
     if (fills.length === 0) return 0;
     if (!this.usable()) return undefined;
-    const keys = [this.epochKey, ...fills.flatMap((f) => [f.versionKey, f.key])];
-    const args = fills.flatMap((f) => [String(f.expectedVersion), f.record, Math.max(1, Math.round(f.ttlMs))]);
-    return this.gate.run(() => this.scripted.catalogFillCollections(keys.length, ...keys, String(epoch), ...args), this.trip(stats));
+    const shards = this.byShard(fills, (f) => f.versionKey);
+    const out = await this.batch(
+      shards.map(({ epochKey, members }) => {
+        const keys = [epochKey, ...members.flatMap(({ item: f }) => [f.versionKey, f.key])];
+        const args = members.flatMap(({ item: f }) => [String(f.expectedVersion), f.record, Math.max(1, Math.round(f.ttlMs))]);
+        return { key: epochKey, add: (p) => (p as ScriptedPipeline).catalogFillCollections(keys.length, ...keys, String(epoch), ...args) };
+      }),
+      stats,
+    );
+    return out?.reduce<number>((sum, n) => sum + Number(n), 0);
   }
 
   /** Increments collection versions; returns the new versions, or undefined (and L2 untrusted) if that failed. */
   async bumpCollections(versionKeys: readonly string[]): Promise<number[] | undefined> {
     if (versionKeys.length === 0) return [];
     if (!this.usable()) return void this.missed('write-skipped', { collections: versionKeys });
-    const out = await this.gate.run(
-      () => this.scripted.catalogBumpCollections(versionKeys.length, ...versionKeys, COLLECTION_VERSION_TTL_MS),
-      this.trip(),
-    );
-    if (!out) this.missed('write-failed', { collections: versionKeys });
-    return out;
+    const { commands, versions } = this.bumpCommands(versionKeys);
+    const out = (await this.batch(commands)) as number[][] | undefined;
+    if (!out) return void this.missed('write-failed', { collections: versionKeys });
+    return versions(out);
   }
 
   /** Tries to take a lease (SET NX PX); true when this caller holds it. */
@@ -342,6 +542,6 @@ export class L2Store {
   /** Deletes keys (e.g. undecodable records). */
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.gate.run((r) => r.unlink(...keys), this.trip());
+    await this.batch(this.byShard(keys, (k) => k).map(({ members }) => ({ key: members[0]!.item, add: (p) => p.unlink(...members.map((m) => m.item)) })));
   }
 }

@@ -5,7 +5,7 @@
  * number of limiters can share the application's connection.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-client.js';
 
 /** The reply of every rate-limit script: allowed (0|1), remaining, msBeforeNext. */
 export type ScriptReply = [allowed: number, remaining: number, msBeforeNext: number];
@@ -21,7 +21,7 @@ export class RedisScript {
    * Evaluates the script on `client`. `onExtraRoundTrip` is called when the
    * NOSCRIPT retry costs a second round trip. Redis errors are thrown.
    */
-  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[], onExtraRoundTrip?: () => void): Promise<ScriptReply> {
+  async run(client: RedisConnection, keys: readonly string[], args: readonly (string | number)[], onExtraRoundTrip?: () => void): Promise<ScriptReply> {
     try {
       return (await client.evalsha(this.sha, keys.length, ...keys, ...args)) as ScriptReply;
     } catch (error) {

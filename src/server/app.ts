@@ -43,7 +43,7 @@ import { OperationLabels } from '../observability/operation-labels.js';
 import { readDatabaseIdentity, type DatabaseIdentity } from '../db/database-identity.js';
 import type { RateLimitConsumer } from '../ratelimit/rule.js';
 import { observabilityPlugin } from './observability-plugin.js';
-import { createRedisClient, RedisGate } from '../redis/redis-client.js';
+import { createRedisConnection, RedisGate } from '../redis/redis-client.js';
 import { statsPlugin } from './stats-plugin.js';
 
 export interface App {
@@ -83,8 +83,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const warn = (message: string, error?: unknown) => logger.warn({ err: error }, message);
 
   let redisWarned = false;
-  const redisClient = createRedisClient({
-    url: config.redis.url,
+  const redisClient = createRedisConnection(config.redis.topology, {
     commandTimeoutMs: config.redis.commandTimeoutMs,
     name: 'catalog:cache',
     onStatusChange: (status, error) => {
@@ -118,6 +117,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const cache = new CatalogCache({
     mode: config.cache.mode,
     prefix: namespace,
+    shards: config.redis.cacheShards,
     l1MaxEntries: config.cache.l1MaxEntries,
     l1MaxBytes: config.cache.l1MaxBytes,
     gate: redis,
@@ -179,7 +179,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const relations = await loadRelationMap(prisma, Object.values(Prisma.ModelName));
   const bus = new InvalidationBus({
     gate: redis,
-    subscriber: createRedisClient({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
+    subscriber: createRedisConnection(config.redis.topology, { commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
     channel: `${namespace}:invalidate`,
     onInvalidate: (entities, collections) => {
       metrics.invalidationsReceived.inc();
