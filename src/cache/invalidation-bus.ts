@@ -10,7 +10,7 @@
  * write committed and L2 was updated.
  */
 import { randomUUID } from 'node:crypto';
-import type { RedisConnection, RedisGate } from '../redis/redis-client.js';
+import { isCluster, type RedisConnection, type RedisGate } from '../redis/redis-client.js';
 
 export interface InvalidationMessage {
   /** Sender instance id. */
@@ -54,6 +54,9 @@ export class InvalidationBus {
     subscriber.on('message', (ch: string, raw: string) => {
       if (ch === channel) this.receive(raw);
     });
+    // A cluster moves its subscription to another node when that node goes
+    // away; messages sent in between are lost.
+    if (isCluster(subscriber)) subscriber.on('-node', () => this.subscribedBefore && options.onFlush('reconnect'));
     subscriber.on('ready', () => {
       if (this.subscribedBefore) options.onFlush('reconnect');
       this.subscribedBefore = true;

@@ -27,6 +27,10 @@ export interface CheckerOptions {
   adminPassword: string;
   /** Fraction of operations that are updates. */
   writeRatio: number;
+  /** More settings for the instances (e.g. REDIS_CLUSTER_NODES, which replaces `redisUrl`). */
+  env?: Record<string, string>;
+  /** Runs once the load has started (a failover in the middle); its time is reported. */
+  during?: () => Promise<void>;
 }
 
 export interface CheckerReport {
@@ -40,6 +44,8 @@ export interface CheckerReport {
   /** How long those reads lagged behind the acknowledgement, ms. */
   lagMs: { p50: number; p99: number; max: number };
   errors: number;
+  /** When errors happened, ms after `during` started (empty without `during`). */
+  errorsAfterFaultMs: number[];
   /** Invalidation delivery delay between instances, from their histograms (bucket upper bounds), ms. */
   deliveryMs: { count: number; p50: number; p99: number };
 }
@@ -59,9 +65,10 @@ async function startInstance(options: CheckerOptions): Promise<{ url: string; pr
       NODE_ENV: 'test',
       PORT: String(port),
       DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
+      ...(options.env?.REDIS_CLUSTER_NODES || options.env?.REDIS_SENTINELS ? {} : { REDIS_URL: options.redisUrl }),
       CACHE_PREFIX: options.prefix,
       LOG_LEVEL: 'warn',
+      ...options.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -119,12 +126,21 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
     const auth = { authorization: `Bearer ${login.data!.login.token}` };
     const acks: Ack[] = [];
     const reads: Array<{ id: number; version: number; start: number; instance: number; fromL1: boolean }> = [];
-    let errors = 0;
     let writes = 0;
     const deadline = performance.now() + options.durationMs;
+    const errorAt: number[] = [];
+    let faultAt = NaN;
+    // The fault starts a third of the way in, so there is load before, during and after it.
+    const fault = options.during
+      ? new Promise((r) => setTimeout(r, options.durationMs / 3)).then(() => {
+          faultAt = performance.now();
+          return options.during!();
+        })
+      : Promise.resolve();
 
-    await Promise.all(
-      Array.from({ length: options.clients }, async (_, client) => {
+    await Promise.all([
+      fault,
+      ...Array.from({ length: options.clients }, async (_, client) => {
         let n = 0;
         while (performance.now() < deadline) {
           const id = options.productIds[Math.floor(Math.random() * options.productIds.length)]!;
@@ -137,13 +153,13 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
               { id: String(id), s: Math.floor(Math.random() * 1000) },
               auth,
             );
-            if (!res.data) errors++;
+            if (!res.data) errorAt.push(performance.now());
             else acks.push({ id, version: res.data.updateProduct.version, at: performance.now(), instance });
             writes++;
           } else {
             const start = performance.now();
             const res = await gql<{ product: { version: number } }>(url, 'query($id: ID!) { product(id: $id) { version } }', { id: String(id) });
-            if (!res.data?.product) errors++;
+            if (!res.data?.product) errorAt.push(performance.now());
             else {
               // A reused response is as fresh as the L1 entries it read on that instance: it lags like L1.
               const stats = res.extensions?.stats;
@@ -152,7 +168,8 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
           }
         }
       }),
-    );
+    ]);
+    const errors = errorAt.length;
 
     // For each read: the acknowledgements of newer versions that came before it.
     const acksById = new Map<number, Ack[]>();
@@ -178,6 +195,7 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
       laggingReads: lags.length,
       lagMs: { p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), max: lags.at(-1) ?? 0 },
       errors,
+      errorsAfterFaultMs: Number.isNaN(faultAt) ? [] : errorAt.map((at) => Math.round(at - faultAt)),
     };
   } finally {
     for (const instance of instances) instance.process.kill('SIGTERM');
