@@ -34,6 +34,12 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgresql://')
     .refine(parsesAsUrl, 'is not a valid URL (percent-encode special characters in the user name and password)')
     .optional(),
+  /** PostgreSQL streaming replicas for reads, comma-separated URLs (needs DATABASE_URL). */
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .refine((v) => v.split(',').every((u) => /^postgres(ql)?:\/\//.test(u) && URL.canParse(u)), 'must be comma-separated postgresql:// URLs')
+    .transform((v) => v.split(','))
+    .optional(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   /** Bounds on waiting for PostgreSQL, so a stalled database fails fast with DATABASE_UNAVAILABLE. */
@@ -105,7 +111,7 @@ export interface Config {
   production: boolean;
   host: string;
   port: number;
-  database: { url?: string; pgliteDir: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number };
+  database: { url?: string; replicaUrls: string[]; pgliteDir: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number };
   redis: {
     /** The standalone URL (also the default when no Cluster or Sentinel is configured). */
     url: string;
@@ -176,6 +182,9 @@ function parsesAsUrl(value: string): boolean {
 export function printable(name: string, value: string | undefined): string {
   if (value === undefined) return 'unset';
   if (SECRET_SETTINGS.has(name)) return '(value hidden)';
+  if (name === 'DATABASE_REPLICA_URLS') {
+    return value.split(',').some((u) => !URL.canParse(u)) ? '(value hidden: it may hold a password)' : value.split(',').map((u) => printable('DATABASE_URL', u)).join(',');
+  }
   if (URL_SETTINGS.has(name)) {
     if (!URL.canParse(value)) return '(value hidden: it may hold a password)';
     const url = new URL(value);
@@ -206,6 +215,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('Invalid configuration: JWT_SECRET must be set in production (at least 32 characters)');
   }
   const topology = redisTopology(e, cleaned);
+  if (e.DATABASE_REPLICA_URLS && !e.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration: DATABASE_REPLICA_URLS needs DATABASE_URL (the primary); the embedded database has no replicas');
+  }
   return {
     env: e.NODE_ENV,
     production,
@@ -213,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     database: {
       url: e.DATABASE_URL,
+      replicaUrls: e.DATABASE_REPLICA_URLS ?? [],
       pgliteDir: e.PGLITE_DIR,
       poolSize: e.DATABASE_POOL_SIZE,
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,

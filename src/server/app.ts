@@ -25,6 +25,8 @@ import { createChangeApplier } from '../db/apply-changes.js';
 import { parseChange } from '../db/change-feed.js';
 import { openDatabase } from '../db/database.js';
 import { cacheSync } from '../db/extensions/cache-sync.js';
+import { readReplicas } from '../db/extensions/read-replicas.js';
+import { ReplicaRouter } from '../db/replica-router.js';
 import { loadRelationMap } from '../db/relations.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -54,7 +56,7 @@ export interface App {
   cache: CatalogCache;
   bus: InvalidationBus;
   redis: RedisGate;
-  /** The plain client, for reads. */
+  /** The client for reads (routed to read replicas when configured). */
   prisma: PrismaClient;
   /** The client with the caching extension, for writes. */
   db: PrismaClient;
@@ -102,6 +104,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const database = await openDatabase({
     onPoolError: (error) => logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
     url: config.database.url,
+    replicaUrls: config.database.replicaUrls,
     pgliteDir: config.database.pgliteDir,
     poolSize: config.database.poolSize,
     connectTimeoutMs: config.database.connectTimeoutMs,
@@ -197,7 +200,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const applyChanges = createChangeApplier({ cache, policies, warn, publish: async (e, c) => void (await bus.publish(e, c)) });
   // Every instance receives the change feed itself, so feed changes are not re-published.
   const applyFeedChanges = createChangeApplier({ cache, policies, warn });
-  const db = prisma.$extends(cacheSync({ relations, onCommit: applyChanges, epoch: () => cache.l2.knownEpoch })) as unknown as PrismaClient;
+  // With read replicas, loaders read through the router; every commit first
+  // records the primary's WAL position, so this instance's later reads wait
+  // for a replica that has replayed it (or use the primary meanwhile).
+  const replicaRouter = database.replicas.length
+    ? new ReplicaRouter({ replicas: [...database.replicas], primaryLsn: () => database.primaryLsn(), onRead: (to) => metrics.dbReads.inc({ to }) })
+    : undefined;
+  const onCommit = replicaRouter
+    ? async (batch: Parameters<typeof applyChanges>[0]) => {
+        await replicaRouter.committed();
+        await applyChanges(batch);
+      }
+    : applyChanges;
+  const db = prisma.$extends(cacheSync({ relations, onCommit, epoch: () => cache.l2.knownEpoch })) as unknown as PrismaClient;
+  const reads = replicaRouter ? (prisma.$extends(readReplicas(replicaRouter)) as unknown as PrismaClient) : prisma;
   const reuse = cache.responses
     ? new ResponseReuse({
         store: cache.responses,
@@ -267,7 +283,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     cache,
     bus,
     redis,
-    prisma,
+    prisma: reads,
     db,
     tokens,
     reuse,
@@ -277,6 +293,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     namespace,
     close: async () => {
       await stopFeed();
+      replicaRouter?.close();
       bus.close();
       await apollo.stop();
       await database.close();
