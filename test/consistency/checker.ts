@@ -46,6 +46,8 @@ export interface CheckerReport {
   errors: number;
   /** When errors happened, ms after `during` started (empty without `during`). */
   errorsAfterFaultMs: number[];
+  /** The first few violations: what was read, what had been acknowledged, and when (ms after the fault, if any). */
+  violationExamples: Array<{ id: number; read: number; acked: number; msAfterAck: number; msAfterFault: number | null; instance: number; fromL1: boolean }>;
   /** Invalidation delivery delay between instances, from their histograms (bucket upper bounds), ms. */
   deliveryMs: { count: number; p50: number; p99: number };
 }
@@ -175,6 +177,7 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
     const acksById = new Map<number, Ack[]>();
     for (const ack of acks) acksById.set(ack.id, [...(acksById.get(ack.id) ?? []), ack]);
     let violations = 0;
+    const violationExamples: CheckerReport['violationExamples'] = [];
     const lags: number[] = [];
     for (const read of reads) {
       const newer = (acksById.get(read.id) ?? []).filter((a) => a.version > read.version && a.at < read.start);
@@ -182,7 +185,21 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
       const first = newer.reduce((x, y) => (y.at < x.at ? y : x));
       const otherInstanceL1 = read.fromL1 && newer.every((a) => a.instance !== read.instance);
       if (otherInstanceL1) lags.push(read.start - first.at);
-      else violations++;
+      else {
+        violations++;
+        const newest = newer.reduce((x, y) => (y.version > x.version ? y : x));
+        if (violationExamples.length < 5) {
+          violationExamples.push({
+            id: read.id,
+            read: read.version,
+            acked: newest.version,
+            msAfterAck: Math.round(read.start - newest.at),
+            msAfterFault: Number.isNaN(faultAt) ? null : Math.round(read.start - faultAt),
+            instance: read.instance,
+            fromL1: read.fromL1,
+          });
+        }
+      }
     }
     lags.sort((a, b) => a - b);
     const deliveryMs = await deliveryDelay(instances.map((i) => i.url.replace('/graphql', '/metrics')));
@@ -195,6 +212,7 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
       laggingReads: lags.length,
       lagMs: { p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), max: lags.at(-1) ?? 0 },
       errors,
+      violationExamples,
       errorsAfterFaultMs: Number.isNaN(faultAt) ? [] : errorAt.map((at) => Math.round(at - faultAt)),
     };
   } finally {
