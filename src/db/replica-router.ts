@@ -78,6 +78,14 @@ export class ReplicaRouter {
     return undefined;
   }
 
+  /** A read failed on `replica` (down, restarting): skip it until the poll sees it answer again. */
+  failed(replica: PrismaClient): void {
+    const i = this.options.replicas.findIndex((r) => r.prisma === replica);
+    if (i === -1) return;
+    this.replayed[i] = -1n;
+    this.poll();
+  }
+
   close(): void {
     this.closed = true;
   }

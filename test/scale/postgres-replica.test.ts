@@ -7,7 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecker } from '../consistency/checker.js';
+import { REDIS_URL } from '../helpers/env.js';
 import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
+import { deleteKeys } from '../helpers/redis-cleanup.js';
 import { signIn, startTestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
 import { startPostgresWithReplica, type PostgresReplicaEngine } from './engines/postgres-replica.js';
@@ -20,7 +22,10 @@ beforeAll(async () => {
   pg = await startPostgresWithReplica({ sourceUrl: source.url, applyDelayMs: 400 });
 }, 90_000);
 
+const checkerPrefix = `rp${Math.floor(Math.random() * 1e9)}`;
+
 afterAll(async () => {
+  await deleteKeys(REDIS_URL, checkerPrefix);
   await pg?.dispose();
   await source?.drop();
 });
@@ -73,9 +78,9 @@ describe('PostgreSQL read replica', () => {
   it('the consistency checker finds no stale read after acknowledgement with a lagging replica', { timeout: 90_000 }, async () => {
     const report = await runChecker({
       databaseUrl: pg.primaryUrl,
-      redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisUrl: REDIS_URL,
       env: { DATABASE_REPLICA_URLS: pg.replicaUrl, RATE_LIMIT_ENABLED: 'false' },
-      prefix: `rp${Math.floor(Math.random() * 1e9)}`,
+      prefix: checkerPrefix,
       instances: 2,
       clients: 8,
       durationMs: 12_000,

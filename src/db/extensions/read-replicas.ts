@@ -4,7 +4,7 @@
  * whose 0.5 release needs Prisma 7). Only reads of the client it extends are
  * routed: writes, raw queries and everything in a transaction use the
  * client's own (primary) connection. A read that fails on a replica is tried
- * once on the primary.
+ * once on the primary, and that replica is skipped until it answers again.
  */
 import { Prisma } from '../../generated/prisma/client.js';
 import type { ReplicaRouter } from '../replica-router.js';
@@ -29,6 +29,7 @@ export function readReplicas(router: ReplicaRouter) {
             } catch (error) {
               // Errors about the query itself (not found, bad input) are the caller's.
               if (error instanceof Prisma.PrismaClientKnownRequestError && !/^P10/.test(error.code)) throw error;
+              router.failed(replica);
               return query(args);
             }
           },
