@@ -476,6 +476,7 @@ export class L2Store {
     leaseMs: number,
   ): Promise<{ epoch: number; results: Array<Buffer | boolean> } | undefined> {
     if (!this.usable()) return undefined;
+    const generation = this.checkGeneration;
     const now = Math.round(this.options.now());
     const shards = this.byShard(pairs, (p) => p.key);
     const out = (await this.batch(
@@ -484,7 +485,8 @@ export class L2Store {
         return { key: epochKey, add: (p) => (p as ScriptedPipeline).catalogAcquireOrReadBuffer(keys.length, ...keys, token, Math.max(1, Math.round(leaseMs)), now) };
       }),
     )) as Array<Array<number | Buffer>> | undefined;
-    if (!out) return undefined;
+    // Records from a node not checked yet (failover, restart) are not to be trusted.
+    if (!out || generation !== this.checkGeneration || this.ownersMoved()) return undefined;
     let epoch: number;
     let ok = shards.map(() => true);
     if (this.sharded) ({ epoch, ok } = this.settle(out.map((r) => Number(r[0]) || 0)));
