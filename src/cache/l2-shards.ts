@@ -15,7 +15,8 @@
  * copy is checked against the run id of the server serving it, and checked
  * again when a shard's epoch moves to another server (`moved`) or a server
  * joins or leaves (the driver's `onConnect`). A read served by a server not
- * checked yet is discarded (epoch -1).
+ * checked yet is discarded (epoch -1), as is a check that could not name
+ * every server or spanned a change of servers.
  */
 import type { Clock, CollectionFill, EntityFill, EntityWrite, L2Driver, ShardCall, WriteOutcome } from './contracts.js';
 import type { CacheKeys } from './keys.js';
@@ -119,7 +120,8 @@ export class L2Shards {
         const generation = this.generation;
         const owners = this.epochKeys.map((key) => driver.ownerOf(key));
         const ids = await driver.serverIds(this.epochKeys, trip);
-        if (ids.some((id) => !id)) throw new Error('a shard server did not report its run id');
+        // A server not known yet (slots still loading): the next check runs.
+        if (ids.some((id) => !id)) return -1;
         const copies = await batch(this.epochKeys.map((key, i) => ({ key, run: (d) => d.checkServer(key, ids[i]!, now) })));
         if (generation !== this.generation) return -1;
         this.checkedOwners = owners;

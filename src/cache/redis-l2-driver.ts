@@ -186,7 +186,9 @@ export class RedisL2Driver implements L2Driver {
     const queue: Queued[] = [];
     let flushed = false;
     // Each call queues its command(s) synchronously, before its first await.
-    const results = calls.map((call) => call.run(new RedisL2Driver(this.client, queueing(this.client, call.key, queue, () => flushed))));
+    const results = Promise.all(calls.map((call) => call.run(new RedisL2Driver(this.client, queueing(this.client, call.key, queue, () => flushed)))));
+    // Handled below; a call that fails before the pipelines are back is not an unhandled rejection meanwhile.
+    results.catch(() => undefined);
     flushed = true;
     await Promise.all(
       groupByNode(this.client, queue, (q) => q.key).map(async (group) => {
@@ -205,7 +207,7 @@ export class RedisL2Driver implements L2Driver {
         });
       }),
     );
-    return Promise.all(results);
+    return results;
   }
 
   ownerOf(key: string): string | undefined {
