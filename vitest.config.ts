@@ -17,6 +17,8 @@ const UNIT = [
   'test/ratelimit/fallback-setting.test.ts',
   'test/seed/seed-parts.test.ts',
   'test/playground/playground.test.ts',
+  'test/scale/slot-batches.test.ts',
+  'test/scale/replica-router.test.ts',
 ];
 const CONTRACT = ['test/contract/**/*.test.ts', 'test/ratelimit/redis-limiter.test.ts'];
 

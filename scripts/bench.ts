@@ -16,6 +16,9 @@
  * API processes for --seconds and prints its report: operations, stale reads,
  * and the cross-instance L1 lag distribution. --abuse times the refusal of
  * each abusive request in scripts/bench/abuse-cases.ts (goal: < 50 ms).
+ * --instances N runs N API processes behind client-side round robin and
+ * prints throughput on 1 and on N instances and the cross-instance
+ * invalidation lag (scripts/bench/instances.ts).
  * DATABASE_URL defaults to a `catalog_bench` database on 127.0.0.1.
  *
  * Rate limits are off here (all load comes from one IP); the cache is measured alone.
@@ -41,6 +44,7 @@ const { values } = parseArgs({
     products: { type: 'string', default: '1000' },
     checker: { type: 'boolean', default: false },
     abuse: { type: 'boolean', default: false },
+    instances: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -208,6 +212,17 @@ async function abuse(): Promise<void> {
 async function main(): Promise<void> {
   await ensureDatabase();
   if (values.abuse) return abuse();
+  if (values.instances !== undefined) {
+    const instances = Number(values.instances);
+    if (!(Number.isInteger(instances) && instances >= 2 && instances <= 16)) throw new Error(`--instances must be 2..16 (got ${values.instances})`);
+    const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_MODE: 'off' });
+    const app = await createApp(config);
+    if (await isDatabaseEmpty(app.prisma)) await seedCatalog(app.prisma, { products: Number(values.products) });
+    await app.close();
+    const { DEMO_ADMIN } = await import('../src/db/seed/index.js');
+    const { runInstances } = await import('./bench/instances.js');
+    return runInstances({ databaseUrl, instances, seconds, concurrency, admin: DEMO_ADMIN });
+  }
   if (values.checker) {
     const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_MODE: 'off' });
     const app = await createApp(config);

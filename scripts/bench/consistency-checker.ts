@@ -27,6 +27,10 @@ export interface CheckerOptions {
   adminPassword: string;
   /** Fraction of operations that are updates. */
   writeRatio: number;
+  /** More settings for the instances (e.g. REDIS_CLUSTER_NODES, which replaces `redisUrl`). */
+  env?: Record<string, string>;
+  /** Runs once the load has started (a failover in the middle); its time is reported. */
+  during?: () => Promise<void>;
 }
 
 export interface CheckerReport {
@@ -40,6 +44,10 @@ export interface CheckerReport {
   /** How long those reads lagged behind the acknowledgement, ms. */
   lagMs: { p50: number; p99: number; max: number };
   errors: number;
+  /** When errors happened, ms after `during` started (empty without `during`). */
+  errorsAfterFaultMs: number[];
+  /** The first few violations: what was read, what had been acknowledged, and when (ms after the fault, if any). */
+  violationExamples: Array<{ id: number; read: number; acked: number; msAfterAck: number; msAfterFault: number | null; instance: number; fromL1: boolean }>;
   /** Invalidation delivery delay between instances, from their histograms (bucket upper bounds), ms. */
   deliveryMs: { count: number; p50: number; p99: number };
 }
@@ -59,9 +67,10 @@ async function startInstance(options: CheckerOptions): Promise<{ url: string; pr
       NODE_ENV: 'test',
       PORT: String(port),
       DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
+      ...(options.env?.REDIS_CLUSTER_NODES || options.env?.REDIS_SENTINELS ? {} : { REDIS_URL: options.redisUrl }),
       CACHE_PREFIX: options.prefix,
       LOG_LEVEL: 'warn',
+      ...options.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -119,12 +128,21 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
     const auth = { authorization: `Bearer ${login.data!.login.token}` };
     const acks: Ack[] = [];
     const reads: Array<{ id: number; version: number; start: number; instance: number; fromL1: boolean }> = [];
-    let errors = 0;
     let writes = 0;
     const deadline = performance.now() + options.durationMs;
+    const errorAt: number[] = [];
+    let faultAt = NaN;
+    // The fault starts a third of the way in, so there is load before, during and after it.
+    const fault = options.during
+      ? new Promise((r) => setTimeout(r, options.durationMs / 3)).then(() => {
+          faultAt = performance.now();
+          return options.during!();
+        })
+      : Promise.resolve();
 
-    await Promise.all(
-      Array.from({ length: options.clients }, async (_, client) => {
+    await Promise.all([
+      fault,
+      ...Array.from({ length: options.clients }, async (_, client) => {
         let n = 0;
         while (performance.now() < deadline) {
           const id = options.productIds[Math.floor(Math.random() * options.productIds.length)]!;
@@ -137,13 +155,13 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
               { id: String(id), s: Math.floor(Math.random() * 1000) },
               auth,
             );
-            if (!res.data) errors++;
+            if (!res.data) errorAt.push(performance.now());
             else acks.push({ id, version: res.data.updateProduct.version, at: performance.now(), instance });
             writes++;
           } else {
             const start = performance.now();
             const res = await gql<{ product: { version: number } }>(url, 'query($id: ID!) { product(id: $id) { version } }', { id: String(id) });
-            if (!res.data?.product) errors++;
+            if (!res.data?.product) errorAt.push(performance.now());
             else {
               // A reused response is as fresh as the L1 entries it read on that instance: it lags like L1.
               const stats = res.extensions?.stats;
@@ -152,12 +170,14 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
           }
         }
       }),
-    );
+    ]);
+    const errors = errorAt.length;
 
     // For each read: the acknowledgements of newer versions that came before it.
     const acksById = new Map<number, Ack[]>();
     for (const ack of acks) acksById.set(ack.id, [...(acksById.get(ack.id) ?? []), ack]);
     let violations = 0;
+    const violationExamples: CheckerReport['violationExamples'] = [];
     const lags: number[] = [];
     for (const read of reads) {
       const newer = (acksById.get(read.id) ?? []).filter((a) => a.version > read.version && a.at < read.start);
@@ -165,7 +185,21 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
       const first = newer.reduce((x, y) => (y.at < x.at ? y : x));
       const otherInstanceL1 = read.fromL1 && newer.every((a) => a.instance !== read.instance);
       if (otherInstanceL1) lags.push(read.start - first.at);
-      else violations++;
+      else {
+        violations++;
+        const newest = newer.reduce((x, y) => (y.version > x.version ? y : x));
+        if (violationExamples.length < 5) {
+          violationExamples.push({
+            id: read.id,
+            read: read.version,
+            acked: newest.version,
+            msAfterAck: Math.round(read.start - newest.at),
+            msAfterFault: Number.isNaN(faultAt) ? null : Math.round(read.start - faultAt),
+            instance: read.instance,
+            fromL1: read.fromL1,
+          });
+        }
+      }
     }
     lags.sort((a, b) => a - b);
     const deliveryMs = await deliveryDelay(instances.map((i) => i.url.replace('/graphql', '/metrics')));
@@ -178,6 +212,8 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
       laggingReads: lags.length,
       lagMs: { p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), max: lags.at(-1) ?? 0 },
       errors,
+      violationExamples,
+      errorsAfterFaultMs: Number.isNaN(faultAt) ? [] : errorAt.map((at) => Math.round(at - faultAt)),
     };
   } finally {
     for (const instance of instances) instance.process.kill('SIGTERM');

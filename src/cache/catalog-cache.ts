@@ -31,6 +31,8 @@ export interface L2Backend {
 export interface CacheOptions {
   mode: CacheMode;
   prefix: string;
+  /** Hash-tag groups of L2 keys, each with its own epoch copy (Redis Cluster); 0: single-node layout. */
+  shards?: number;
   l1MaxEntries: number;
   l1MaxBytes: number;
   l2: L2Backend;
@@ -76,7 +78,7 @@ export class CatalogCache implements CommitSink {
   constructor(options: CacheOptions) {
     const now = options.now ?? Date.now;
     this.mode = options.mode;
-    this.keys = new CacheKeys(options.prefix);
+    this.keys = new CacheKeys(options.prefix, options.shards ?? 0);
     this.policies = options.policies ?? new Map();
     this.project = options.project ?? ((_model, row) => row);
     this.warn = options.warn ?? (() => undefined);
@@ -84,7 +86,7 @@ export class CatalogCache implements CommitSink {
     this.l2 = new L2Store({
       driver: options.l2.driver,
       gate: options.l2.gate,
-      epochKey: this.keys.epoch(),
+      keys: this.keys,
       now,
       onRoundTrip: () => options.metrics?.redisRoundTrips.inc(),
       // Recovered from missed changes, or another instance did: what L1 copied from L2 before may be stale.
@@ -99,8 +101,7 @@ export class CatalogCache implements CommitSink {
       },
       onMissed: (reason) => options.metrics?.cacheChangesMissed.inc({ reason }),
       onReplayed: (entities, versionKeys) => {
-        // A version key is `<base>:c:{<collection name>}:v`.
-        const collections = versionKeys.map((k) => /\{(.*)\}/.exec(k)?.[1]).filter((n): n is string => Boolean(n));
+        const collections = versionKeys.map((k) => this.keys.collectionOfVersionKey(k)).filter((n): n is string => Boolean(n));
         for (const name of collections) this.collections.fence.invalidate(name);
         // Other instances may have copied the older records into L1 before.
         void this.bus?.publish(entities, collections);

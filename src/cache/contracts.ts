@@ -97,7 +97,10 @@ export interface CollectionFill {
  */
 export interface L2Driver {
   readonly name: string;
-  /** Calls `listener` on every new connection (and now, if connected): the L2 tier re-checks the server then. */
+  /**
+   * Calls `listener` on every new connection (and now, if connected), and
+   * when a server joins or leaves (Cluster): the L2 tier re-checks the servers then.
+   */
   onConnect(listener: () => void): void;
   /** The identity of the server's current life (Redis: run_id); it changes when the server restarts or fails over. */
   serverId(): Promise<string | undefined>;
@@ -150,6 +153,28 @@ export interface L2Driver {
   /** Compare-and-delete of each lease held by `token`. */
   releaseLeases(keys: readonly string[], token: string): Promise<void>;
   delete(keys: readonly string[]): Promise<void>;
+  /** Raises the epoch at `epochKey` to at least `target` (never lowers it); returns it. */
+  raiseEpoch(epochKey: string, target: number): Promise<number>;
+
+  // Sharded key layouts (Redis Cluster, see keys.ts and l2-shards.ts).
+
+  /**
+   * Runs `calls` together, each one operation of this driver on the keys of
+   * one shard (`key`: any key of that shard): one pipeline per server that
+   * holds them, in parallel, and `onRoundTrip` once per server. Rejects with
+   * the first error any call got.
+   */
+  batch<T>(calls: ReadonlyArray<ShardCall<T>>, onRoundTrip: () => void): Promise<T[]>;
+  /** The server that serves `key` now (Cluster: its address); undefined with a single server. */
+  ownerOf(key: string): string | undefined;
+  /** `serverId` of the server serving each key now; `onRoundTrip` once per server asked. */
+  serverIds(keys: readonly string[], onRoundTrip: () => void): Promise<Array<string | undefined>>;
+}
+
+/** One operation of a sharded batch (see `L2Driver.batch`). */
+export interface ShardCall<T> {
+  key: string;
+  run: (driver: L2Driver) => Promise<T>;
 }
 
 /**

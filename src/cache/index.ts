@@ -20,7 +20,7 @@ export { CacheKeys, type CollectionId, SHAPE_VERSION } from './keys.js';
 
 // Seams: contracts and implementations.
 export type {
-  CallGate, Clock, Codec, CollectionFill, EntityFill, EntityWrite, IdSource, InvalidationTransport, L1Tier, L2Driver, WriteOutcome,
+  CallGate, Clock, Codec, CollectionFill, EntityFill, EntityWrite, IdSource, InvalidationTransport, L1Tier, L2Driver, ShardCall, WriteOutcome,
 } from './contracts.js';
 export { RedisL2Driver, redisL2 } from './redis-l2-driver.js';
 export { MemoryL2Driver, memoryL2, openGate, type MemoryL2DriverOptions } from './memory-l2-driver.js';
@@ -38,6 +38,7 @@ export { ResponseStore, type ResponseStoreCounts, type ResponseStoreOptions, typ
 // Parts, for their tests and tools.
 export { L1Store, type L1Entry, type L1Options } from './l1-store.js';
 export { L2Store, type L2StoreOptions } from './l2-store.js';
+export { L2Shards, type L2Ops, type L2ShardsOptions } from './l2-shards.js';
 export { L2Epoch, type MissedEntity, type MissReason, type RecoveryPlan } from './l2-epoch.js';
 export { decodeRecord, encodeRecord, type L2Record, type RecordKind } from './l2-record.js';
 export { CollectionFence } from './collection-fence.js';

@@ -6,6 +6,13 @@
  * Ids and collection parts are validated and encoded before they enter a key;
  * user input never becomes a key pattern. A collection's keys share one hash
  * tag, so its version and entries live in one Redis Cluster slot.
+ *
+ * With `shards` > 0 (Redis Cluster), every entity and collection key carries
+ * one of `shards` hash tags, `{<base>#<n>}`, chosen by a stable hash of the
+ * entity or collection, and each shard has its own copy of the L2 epoch key:
+ * a script touches one shard's keys and its epoch, so it is never cross-slot,
+ * and a batch costs one command per shard it touches, pipelined per node.
+ * With 0 (standalone, Sentinel) keys keep the single-node layout.
  */
 
 /** Bump when the stored value format changes (see codec.ts and l2-store.ts). */
@@ -31,15 +38,51 @@ export class CacheKeys {
   /** Models and collection fields already validated: keys are built on every L1 lookup. */
   private readonly checked = new Set<string>();
 
-  constructor(prefix: string) {
+  constructor(
+    prefix: string,
+    readonly shards = 0,
+  ) {
     if (!NAMESPACE.test(prefix)) throw new RangeError(`cache prefix must match ${NAMESPACE}, got ${JSON.stringify(prefix)}`);
+    if (!Number.isSafeInteger(shards) || shards < 0) throw new RangeError(`cache shards must be a non-negative integer, got ${String(shards)}`);
     this.base = `${prefix}:${SHAPE_VERSION}`;
   }
 
   /** The L2 key of one entity. */
   entity(model: string, id: number): string {
     if (!this.checked.has(model)) this.checked.add(checkModel(model));
-    return `${this.base}:e:${model}:${checkId(id)}`;
+    const tail = `e:${model}:${checkId(id)}`;
+    return this.shards ? `${this.base}:${this.tagOf(tail)}:${tail}` : `${this.base}:${tail}`;
+  }
+
+  /** The hash tag of the shard `name` belongs to. */
+  private tagOf(name: string): string {
+    return this.shardTag(fnv1a(name) % this.shards);
+  }
+
+  private shardTag(n: number): string {
+    return `{${this.base}#${n}}`;
+  }
+
+  /**
+   * The epoch key that guards `key` (an entity, collection or lease key):
+   * the single epoch key, or its shard's copy.
+   */
+  epochOf(key: string): string {
+    if (!this.shards) return this.epoch();
+    const tag = /\{[^}]*\}/.exec(key)?.[0];
+    if (!tag) throw new RangeError(`not a sharded cache key: ${JSON.stringify(key)}`);
+    return `${this.base}:${tag}:epoch`;
+  }
+
+  /** Every epoch key: the single one, or one per shard. */
+  epochKeys(): string[] {
+    if (!this.shards) return [this.epoch()];
+    return Array.from({ length: this.shards }, (_, n) => `${this.base}:${this.shardTag(n)}:epoch`);
+  }
+
+  /** The collection name (see `collectionName`) a version key belongs to. */
+  collectionOfVersionKey(key: string): string | undefined {
+    return /:c:\{?(.*?)\}?:v$/.exec(key)?.[1];
   }
 
   /** A stable name for a collection, used in keys and in invalidation messages. */
@@ -56,7 +99,8 @@ export class CacheKeys {
 
   /** The key holding a collection's version counter. */
   collectionVersion(c: CollectionId): string {
-    return `${this.base}:c:{${this.collectionName(c)}}:v`;
+    const name = this.collectionName(c);
+    return this.shards ? `${this.base}:${this.tagOf(`c:${name}`)}:c:${name}:v` : `${this.base}:c:{${name}}:v`;
   }
 
   /** The key of one cached view (`params`, e.g. 'reviews.first=5') of a collection. */
@@ -67,7 +111,7 @@ export class CacheKeys {
   /** `collectionEntry` for a collection whose name (`collectionName`) is already known. */
   collectionEntryOf(name: string, params: string): string {
     if (!PART.test(params)) throw new RangeError(`bad collection params ${JSON.stringify(params)}`);
-    return `${this.base}:c:{${name}}:${params}`;
+    return this.shards ? `${this.base}:${this.tagOf(`c:${name}`)}:c:${name}:${params}` : `${this.base}:c:{${name}}:${params}`;
   }
 
   /** The L2 epoch every record must carry to be valid (see l2-epoch.ts). */
@@ -79,6 +123,13 @@ export class CacheKeys {
   lease(key: string): string {
     return `${key}:lease`;
   }
+}
+
+/** FNV-1a (32 bit): a stable, fast spread of names over shards. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 function checkModel(model: string): string {

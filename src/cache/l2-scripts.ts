@@ -187,3 +187,18 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 `;
+
+/**
+ * Raises one shard's copy of the epoch to at least ARGV[1] (Redis Cluster:
+ * every shard carries a copy, see keys.ts); never lowers it. KEYS[1]: the
+ * shard's epoch key. Returns the copy's value after the call.
+ */
+export const RAISE_EPOCH = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local target = tonumber(ARGV[1])
+if current < target then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return ARGV[1]
+end
+return string.format('%d', current)
+`;

@@ -1,6 +1,7 @@
 /**
  * L2: the shared tier, over an L2Driver (Redis, or in memory in tests).
- * Every method is one round trip (one driver call) and goes through the
+ * Every method is one round trip (one driver call; on a sharded Redis
+ * Cluster layout one per server, see l2-shards.ts) and goes through the
  * gate (for Redis: the circuit breaker); a method returns `undefined` when Redis is
  * unavailable or L2 is not trusted, and the caller falls back to L1 and the
  * database. Nothing here throws on a store failure. This class owns the
@@ -12,7 +13,9 @@
  */
 import { countInto, type RequestStats } from '../observability/request-stats.js';
 import type { CallGate, Clock, CollectionFill, EntityFill, EntityWrite, L2Driver, WriteOutcome } from './contracts.js';
+import type { CacheKeys } from './keys.js';
 import { L2Epoch, type MissedEntity, type MissReason } from './l2-epoch.js';
+import { L2Shards, type L2Ops } from './l2-shards.js';
 
 export type { CollectionFill, EntityFill, EntityWrite, WriteOutcome } from './contracts.js';
 
@@ -28,7 +31,8 @@ export interface L2StoreOptions {
   driver: L2Driver;
   /** The failure policy every driver call goes through (for Redis: the breaker). */
   gate: CallGate;
-  epochKey: string;
+  /** Key layout: the one epoch key, or one epoch copy per shard (keys.ts, l2-shards.ts). */
+  keys: CacheKeys;
   now: Clock;
   onRoundTrip?: () => void;
   /** L2 was fenced by an epoch advance, or another instance advanced it: L1 may hold what L2 no longer vouches for. */
@@ -55,17 +59,30 @@ export class L2Store {
   private readonly epochKey: string;
   private readonly epochState: L2Epoch;
   private recovery: Promise<void> | undefined;
+  /** The sharded layout's policy (Redis Cluster); undefined: one epoch key, one driver call per method. */
+  private readonly shards: L2Shards | undefined;
 
   constructor(private readonly options: L2StoreOptions) {
     this.gate = options.gate;
-    this.epochKey = options.epochKey;
+    this.epochKey = options.keys.epoch();
     this.epochState = new L2Epoch((reason) => options.onEpochChange?.(reason));
     this.driver = options.driver;
+    this.shards =
+      options.keys.shards > 0
+        ? new L2Shards({
+            driver: options.driver,
+            keys: options.keys,
+            now: options.now,
+            known: () => this.epochState.known,
+            observe: (epoch) => this.epochState.observe(epoch),
+          })
+        : undefined;
     // Each connection first checks whether the server restarted or failed
     // over since the epoch was set (it may hold records older than writes it
     // lost or never saw); L2 is not used until that check has run.
     const check = () => {
       this.serverChecked = false;
+      if (this.shards) this.shards.generation++;
       this.recovery ??= this.checkServer().finally(() => (this.recovery = undefined));
       this.keepRecovering();
     };
@@ -76,10 +93,11 @@ export class L2Store {
   private recoveryTimer: NodeJS.Timeout | undefined;
 
   private async checkServer(): Promise<void> {
-    const runId = await this.gate.run(() => this.driver.serverId(), this.trip());
+    const runId = await this.call((d) => d.serverId());
     if (!runId) return;
-    const epoch = await this.gate.run(() => this.driver.checkServer(this.epochKey, runId, this.options.now()), this.trip());
-    if (epoch === undefined) return;
+    const epoch = await this.call((d) => d.checkServer(this.epochKey, runId, this.options.now()));
+    // -1 (sharded): the servers changed while they were checked; the next check runs.
+    if (epoch === undefined || epoch < 0) return;
     this.serverChecked = true;
     this.takeEpoch(epoch);
   }
@@ -129,8 +147,24 @@ export class L2Store {
     this.options.onRoundTrip?.();
   };
 
+  /**
+   * Runs one L2 call through the gate: one driver call (one round trip), or
+   * on a sharded layout one operation per shard, one round trip per server.
+   */
+  private call<T>(op: (ops: L2Ops) => Promise<T>, stats?: RequestStats): Promise<T | undefined> {
+    if (this.shards) {
+      const ops = this.shards.ops(this.trip(stats));
+      return this.gate.run(() => op(ops));
+    }
+    return this.gate.run(() => op(this.driver), this.trip(stats));
+  }
+
   /** True when L2 may be used now; otherwise starts the epoch advance that makes it usable again. */
   private usable(): boolean {
+    if (this.shards && this.serverChecked && this.shards.moved()) {
+      this.serverChecked = false;
+      this.shards.generation++;
+    }
     if (this.epochState.trusted && this.serverChecked) return true;
     if (!this.recovery && this.gate.available) {
       const step = this.serverChecked ? () => this.recover() : () => this.checkServer();
@@ -144,19 +178,17 @@ export class L2Store {
     const plan = this.epochState.plan();
     const now = Math.round(this.options.now());
     if (plan.advance) {
-      const next = await this.gate.run(() => this.driver.advanceEpoch(this.epochKey, now), this.trip());
+      const next = await this.call((d) => d.advanceEpoch(this.epochKey, now));
       if (next !== undefined) this.epochState.done(plan, next);
       return;
     }
     const fences = plan.fences.map((f): EntityWrite => ({ key: f.key, version: f.version, record: EMPTY, ttlMs: f.ttlMs, fence: true }));
     // Both calls are sent together: one round trip.
-    const replayed = await this.gate.run(
-      () =>
-        Promise.all([
-          fences.length ? this.driver.writeEntities(this.epochKey, fences, -1, now) : null,
-          plan.bumps.length ? this.driver.bumpCollections(plan.bumps, COLLECTION_VERSION_TTL_MS) : null,
-        ]),
-      this.trip(),
+    const replayed = await this.call((d) =>
+      Promise.all([
+        fences.length ? d.writeEntities(this.epochKey, fences, -1, now) : null,
+        plan.bumps.length ? d.bumpCollections(plan.bumps, COLLECTION_VERSION_TTL_MS) : null,
+      ]),
     );
     if (replayed === undefined) return;
     this.epochState.done(plan);
@@ -168,8 +200,9 @@ export class L2Store {
     // A new connection's server check is two quick commands: wait for it rather than skip L2.
     if (!this.serverChecked && this.recovery) await this.recovery;
     if (!this.usable()) return undefined;
-    const raw = await this.gate.run(() => this.driver.read(keys, this.epochKey), this.trip(stats));
-    if (!raw) return undefined;
+    const raw = await this.call((d) => d.read(keys, this.epochKey), stats);
+    // Epoch -1 (sharded): served by a server not checked yet, not to be trusted.
+    if (!raw || raw.epoch < 0) return undefined;
     let epoch = this.takeEpoch(raw.epoch);
     // Redis has no epoch (new, flushed, restarted empty, evicted): no record
     // is valid; start one so this read's fills can be kept.
@@ -178,7 +211,7 @@ export class L2Store {
   }
 
   private ensureEpoch(stats?: RequestStats): Promise<number | undefined> {
-    return this.gate.run(() => this.driver.ensureEpoch(this.epochKey, Math.round(this.options.now())), this.trip(stats));
+    return this.call((d) => d.ensureEpoch(this.epochKey, Math.round(this.options.now())), stats);
   }
 
   /** Notes an epoch the store returned; 0 (or undefined) when there is none. */
@@ -201,7 +234,7 @@ export class L2Store {
   ): Promise<boolean[] | undefined> {
     if (fills.length === 0 && !lease?.keys.length) return [];
     if (!this.usable()) return undefined;
-    const out = await this.gate.run(() => this.driver.fillEntities(this.epochKey, fills, epoch, lease), this.trip(stats));
+    const out = await this.call((d) => d.fillEntities(this.epochKey, fills, epoch, lease), stats);
     if (!out) return undefined;
     this.takeEpoch(out.epoch);
     return out.stored;
@@ -217,7 +250,7 @@ export class L2Store {
     const missed = { entities: writes.map(({ key, version, ttlMs }) => ({ key, version, ttlMs })) };
     if (!this.usable()) return void this.missed('write-skipped', missed);
     const now = Math.round(this.options.now());
-    const out = await this.gate.run(() => this.driver.writeEntities(this.epochKey, writes, epoch ?? -1, now), this.trip());
+    const out = await this.call((d) => d.writeEntities(this.epochKey, writes, epoch ?? -1, now));
     if (!out) return void this.missed('write-failed', missed);
     this.takeEpoch(out.epoch);
     return out.outcomes;
@@ -235,8 +268,8 @@ export class L2Store {
   ): Promise<{ epoch: number; results: Array<Buffer | boolean> } | undefined> {
     if (!this.usable()) return undefined;
     const now = Math.round(this.options.now());
-    const out = await this.gate.run(() => this.driver.acquireOrRead(this.epochKey, pairs, token, leaseMs, now), this.trip());
-    if (!out) return undefined;
+    const out = await this.call((d) => d.acquireOrRead(this.epochKey, pairs, token, leaseMs, now));
+    if (!out || out.epoch < 0) return undefined;
     return { epoch: this.takeEpoch(out.epoch), results: out.results };
   }
 
@@ -244,14 +277,14 @@ export class L2Store {
   async fillCollections(fills: readonly CollectionFill[], epoch: number, stats?: RequestStats): Promise<number | undefined> {
     if (fills.length === 0) return 0;
     if (!this.usable()) return undefined;
-    return this.gate.run(() => this.driver.fillCollections(this.epochKey, fills, epoch), this.trip(stats));
+    return this.call((d) => d.fillCollections(this.epochKey, fills, epoch), stats);
   }
 
   /** Increments collection versions; returns the new versions, or undefined (and L2 untrusted) if that failed. */
   async bumpCollections(versionKeys: readonly string[]): Promise<number[] | undefined> {
     if (versionKeys.length === 0) return [];
     if (!this.usable()) return void this.missed('write-skipped', { collections: versionKeys });
-    const out = await this.gate.run(() => this.driver.bumpCollections(versionKeys, COLLECTION_VERSION_TTL_MS), this.trip());
+    const out = await this.call((d) => d.bumpCollections(versionKeys, COLLECTION_VERSION_TTL_MS));
     if (!out) this.missed('write-failed', { collections: versionKeys });
     return out;
   }
@@ -259,18 +292,18 @@ export class L2Store {
   /** Tries to take a lease (SET NX PX); true when this caller holds it. */
   async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean> {
     if (!this.usable()) return false;
-    return (await this.gate.run(() => this.driver.acquireLease(key, token, ttlMs), this.trip())) === true;
+    return (await this.call((d) => d.acquireLease(key, token, ttlMs))) === true;
   }
 
   /** Releases leases this caller still holds (compare-and-delete). */
   async releaseLeases(keys: readonly string[], token: string): Promise<void> {
     if (keys.length === 0) return;
-    await this.gate.run(() => this.driver.releaseLeases(keys, token), this.trip());
+    await this.call((d) => d.releaseLeases(keys, token));
   }
 
   /** Deletes keys (e.g. undecodable records). */
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.gate.run(() => this.driver.delete(keys), this.trip());
+    await this.call((d) => d.delete(keys));
   }
 }

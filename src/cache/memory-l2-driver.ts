@@ -6,7 +6,7 @@
  * with no services at all. Several caches given one driver share it, as
  * instances share Redis. Not for production: nothing leaves the process.
  */
-import type { CallGate, Clock, CollectionFill, EntityFill, EntityWrite, L2Driver, WriteOutcome } from './contracts.js';
+import type { CallGate, Clock, CollectionFill, EntityFill, EntityWrite, L2Driver, ShardCall, WriteOutcome } from './contracts.js';
 import { decodeRecord } from './l2-record.js';
 import { acceptsCollectionFill, acceptsFence, acceptsFill, bumpedVersion } from './version-rule.js';
 
@@ -20,6 +20,11 @@ export interface MemoryL2DriverOptions {
   now?: Clock;
   /** The server's identity (see L2Driver.serverId); `restart()` changes it. */
   serverId?: string;
+  /**
+   * Simulated servers (default 1): a key's `{hash tag}` picks one, so a
+   * sharded batch counts one round trip per simulated server it touches.
+   */
+  nodes?: number;
 }
 
 export class MemoryL2Driver implements L2Driver {
@@ -33,7 +38,10 @@ export class MemoryL2Driver implements L2Driver {
   constructor(options: MemoryL2DriverOptions = {}) {
     this.now = options.now ?? Date.now;
     this.server = options.serverId ?? 'memory-1';
+    this.nodes = options.nodes ?? 1;
   }
+
+  private readonly nodes: number;
 
   /** Simulates a restart that lost everything: a new server id, no data; connection listeners run again. */
   restart(): void {
@@ -159,6 +167,31 @@ export class MemoryL2Driver implements L2Driver {
 
   async delete(keys: readonly string[]): Promise<void> {
     for (const key of keys) this.slots.delete(key);
+  }
+
+  async raiseEpoch(epochKey: string, target: number): Promise<number> {
+    if (this.epoch(epochKey) < target) this.put(epochKey, String(Math.round(target)));
+    return this.epoch(epochKey);
+  }
+
+  async batch<T>(calls: ReadonlyArray<ShardCall<T>>, onRoundTrip: () => void): Promise<T[]> {
+    const servers = new Set(calls.map((call) => this.ownerOf(call.key) ?? ''));
+    for (let i = 0; i < servers.size; i++) onRoundTrip();
+    return Promise.all(calls.map((call) => call.run(this)));
+  }
+
+  ownerOf(key: string): string | undefined {
+    if (this.nodes <= 1) return undefined;
+    const tag = /\{([^}]+)\}/.exec(key)?.[1] ?? key;
+    let hash = 0;
+    for (let i = 0; i < tag.length; i++) hash = (hash * 31 + tag.charCodeAt(i)) >>> 0;
+    return `memory-node-${hash % this.nodes}`;
+  }
+
+  async serverIds(keys: readonly string[], onRoundTrip: () => void): Promise<Array<string | undefined>> {
+    const owners = keys.map((key) => this.ownerOf(key));
+    for (let i = 0; i < new Set(owners).size; i++) onRoundTrip();
+    return owners.map(() => this.server);
   }
 
   private get(key: string): Buffer | null {

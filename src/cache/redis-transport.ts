@@ -3,16 +3,19 @@
  * shared connection (through its gate), subscribes on a dedicated one
  * (subscriber mode blocks other commands). A subscription re-established
  * after its connection dropped is reported, since messages may have been
- * lost in between.
+ * lost in between (on a cluster also when the subscription moves to
+ * another node).
  */
-import type { Redis } from 'ioredis';
-import type { RedisGate } from '../redis/redis-client.js';
+import { isCluster, type RedisConnection, type RedisGate } from '../redis/redis-client.js';
 import type { InvalidationTransport } from './contracts.js';
 
 export interface RedisTransportOptions {
   gate: RedisGate;
-  /** A dedicated connection for subscribing; the transport closes it. */
-  subscriber: Redis;
+  /**
+   * A dedicated connection for subscribing; the transport closes it. On a
+   * Redis Cluster, classic PUBLISH reaches subscribers on every node.
+   */
+  subscriber: RedisConnection;
   channel: string;
 }
 
@@ -32,6 +35,9 @@ export function redisTransport(options: RedisTransportOptions): InvalidationTran
         subscriber.subscribe(channel).catch(() => undefined);
       };
       subscriber.on('ready', subscribe);
+      // A cluster moves its subscription to another node when that node goes
+      // away; messages sent in between are lost.
+      if (isCluster(subscriber)) subscriber.on('-node', () => subscribedBefore && onReconnect());
       if (subscriber.status === 'ready') subscribe();
     },
     close: () => subscriber.disconnect(),

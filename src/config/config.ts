@@ -4,12 +4,25 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors/app-error.js';
+import type { RedisTopology } from './redis-topology.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** `host:port[,host:port...]`, e.g. `10.0.0.1:7000,10.0.0.2:7000`. */
+const hostPortList = z
+  .string()
+  .regex(/^[A-Za-z0-9.[\]:-]+:\d{1,5}(,[A-Za-z0-9.[\]:-]+:\d{1,5})*$/, 'must be a comma-separated list of host:port')
+  .transform((value) =>
+    value.split(',').map((item) => {
+      const at = item.lastIndexOf(':');
+      return { host: item.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(item.slice(at + 1)) };
+    }),
+  )
+  .refine((nodes) => nodes.every((n) => n.port >= 1 && n.port <= 65535), 'ports must be 1-65535');
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -20,6 +33,12 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgresql://')
     .refine(parsesAsUrl, 'is not a valid URL (percent-encode special characters in the user name and password)')
+    .optional(),
+  /** PostgreSQL streaming replicas for reads, comma-separated URLs (needs DATABASE_URL). */
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .refine((v) => v.split(',').every((u) => /^postgres(ql)?:\/\//.test(u) && URL.canParse(u)), 'must be comma-separated postgresql:// URLs')
+    .transform((v) => v.split(','))
     .optional(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
@@ -33,6 +52,21 @@ const schema = z.object({
     .refine(parsesAsUrl, 'is not a valid URL (percent-encode special characters in the password)')
     .default('redis://127.0.0.1:6379'),
   REDIS_COMMAND_TIMEOUT_MS: int(1, 60_000).default(250),
+  /** Redis Cluster: seed nodes `host:port,host:port`; the rest of the cluster is discovered from them. */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  /** Redis Sentinel: the sentinels `host:port,host:port`, and the monitored master's name. */
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only, at most 64').optional(),
+  /** Password (and ACL user) of the data nodes in Cluster and Sentinel mode; in standalone mode put them in REDIS_URL. */
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_USERNAME: z.string().min(1).optional(),
+  /** Password of the sentinels themselves, when they require one. */
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  /**
+   * How many hash-tag groups L2 spreads its keys over (each with its own copy
+   * of the epoch). 0 keeps the single-node key layout; Cluster mode defaults to 64.
+   */
+  REDIS_CACHE_SHARDS: int(0, 4096).optional(),
   CACHE_ENABLED: bool.default(true),
   /** 'l1+l2' (default), 'l2' (no in-process tier) or 'off' (DataLoader only). */
   CACHE_MODE: z.enum(['l1+l2', 'l2', 'off']).default('l1+l2'),
@@ -72,7 +106,7 @@ const schema = z.object({
 });
 
 /** Settings whose value is never printed, not even in an error. */
-const SECRET_SETTINGS = new Set(['JWT_SECRET']);
+const SECRET_SETTINGS = new Set(['JWT_SECRET', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']);
 /** Settings that are URLs which may carry a password: printed with the password masked. */
 const URL_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL']);
 
@@ -83,8 +117,16 @@ export interface Config {
   production: boolean;
   host: string;
   port: number;
-  database: { url?: string; pgliteDir: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number };
-  redis: { url: string; commandTimeoutMs: number };
+  database: { url?: string; replicaUrls: string[]; pgliteDir: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number };
+  redis: {
+    /** The standalone URL (also the default when no Cluster or Sentinel is configured). */
+    url: string;
+    commandTimeoutMs: number;
+    /** Which Redis deployment to connect to; see the README's scale-out section. */
+    topology: RedisTopology;
+    /** Hash-tag groups of L2 keys (0: single-node layout). */
+    cacheShards: number;
+  };
   cache: {
     mode: 'l1+l2' | 'l2' | 'off';
     prefix: string;
@@ -105,6 +147,37 @@ export interface Config {
   metrics: { prefix: string; operationNames?: string[]; maxOperations: number };
 }
 
+/** Hash-tag groups on a cluster: enough to spread over many primaries, few enough to advance the epoch in one pipeline per node. */
+const DEFAULT_CLUSTER_SHARDS = 64;
+
+type Parsed = z.output<typeof schema>;
+
+/** Which deployment the Redis settings name; exactly one of URL, cluster nodes, or sentinels. */
+function redisTopology(e: Parsed, given: Record<string, string | undefined>): RedisTopology {
+  const bad = (message: string) => new ConfigError(`Invalid configuration: ${message}`);
+  if (e.REDIS_CLUSTER_NODES && e.REDIS_SENTINELS) {
+    throw bad('REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: choose Cluster or Sentinel');
+  }
+  const multi = e.REDIS_CLUSTER_NODES ? 'REDIS_CLUSTER_NODES' : e.REDIS_SENTINELS ? 'REDIS_SENTINELS' : undefined;
+  if (multi && given.REDIS_URL) throw bad(`REDIS_URL and ${multi} are both set: REDIS_URL is for a standalone server only`);
+  if (!e.REDIS_SENTINELS && (e.REDIS_SENTINEL_MASTER || e.REDIS_SENTINEL_PASSWORD)) {
+    throw bad('REDIS_SENTINEL_MASTER and REDIS_SENTINEL_PASSWORD need REDIS_SENTINELS');
+  }
+  if (!multi && (e.REDIS_PASSWORD || e.REDIS_USERNAME)) {
+    throw bad('REDIS_PASSWORD and REDIS_USERNAME apply to Cluster and Sentinel; for a standalone server put them in REDIS_URL');
+  }
+  if (e.REDIS_CACHE_SHARDS === 0 && e.REDIS_CLUSTER_NODES) {
+    throw bad('REDIS_CACHE_SHARDS=0 cannot be used with REDIS_CLUSTER_NODES: a cluster needs at least 1 hash-tag group');
+  }
+  const auth = { password: e.REDIS_PASSWORD, username: e.REDIS_USERNAME };
+  if (e.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES, ...auth };
+  if (e.REDIS_SENTINELS) {
+    if (!e.REDIS_SENTINEL_MASTER) throw bad('REDIS_SENTINELS needs REDIS_SENTINEL_MASTER (the name the sentinels monitor)');
+    return { mode: 'sentinel', sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, sentinelPassword: e.REDIS_SENTINEL_PASSWORD, ...auth };
+  }
+  return { mode: 'standalone', url: e.REDIS_URL };
+}
+
 /** A fixed secret for development and tests only; production must set JWT_SECRET. */
 const DEV_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
 
@@ -116,6 +189,9 @@ function parsesAsUrl(value: string): boolean {
 export function printable(name: string, value: string | undefined): string {
   if (value === undefined) return 'unset';
   if (SECRET_SETTINGS.has(name)) return '(value hidden)';
+  if (name === 'DATABASE_REPLICA_URLS') {
+    return value.split(',').some((u) => !URL.canParse(u)) ? '(value hidden: it may hold a password)' : value.split(',').map((u) => printable('DATABASE_URL', u)).join(',');
+  }
   if (URL_SETTINGS.has(name)) {
     if (!URL.canParse(value)) return '(value hidden: it may hold a password)';
     const url = new URL(value);
@@ -145,6 +221,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && !e.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET must be set in production (at least 32 characters)');
   }
+  const topology = redisTopology(e, cleaned);
+  if (e.DATABASE_REPLICA_URLS && !e.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration: DATABASE_REPLICA_URLS needs DATABASE_URL (the primary); the embedded database has no replicas');
+  }
   return {
     env: e.NODE_ENV,
     production,
@@ -152,12 +232,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     database: {
       url: e.DATABASE_URL,
+      replicaUrls: e.DATABASE_REPLICA_URLS ?? [],
       pgliteDir: e.PGLITE_DIR,
       poolSize: e.DATABASE_POOL_SIZE,
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
-    redis: { url: e.REDIS_URL, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    redis: {
+      url: e.REDIS_URL,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      topology,
+      cacheShards: e.REDIS_CACHE_SHARDS ?? (topology.mode === 'cluster' ? DEFAULT_CLUSTER_SHARDS : 0),
+    },
     cache: {
       mode: e.CACHE_ENABLED ? e.CACHE_MODE : 'off',
       prefix: e.CACHE_PREFIX,

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { countingAdapterFactory } from './counting-adapter.js';
 import { lockDataDir } from './pglite-lock.js';
+import type { Replica } from './replica-router.js';
 
 export type ChangeListener = (payload: string) => void;
 
@@ -37,6 +38,8 @@ export interface DatabaseOptions {
   onStatement: () => void;
   /** An idle pooled connection failed (server restart, terminated backend); the pool replaces it. */
   onPoolError?: (error: Error) => void;
+  /** PostgreSQL streaming replicas for reads (with `url` only); each gets its own pool of `poolSize`. */
+  replicaUrls?: readonly string[];
 }
 
 export interface Database {
@@ -50,6 +53,9 @@ export interface Database {
    * been missed in between).
    */
   listen(channel: string, listener: ChangeListener, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /** Read replicas (empty without any), and the primary's WAL position they are compared with. */
+  readonly replicas: readonly Replica[];
+  primaryLsn(): Promise<string>;
   /** The pool's connections right now, or null without a pool (PGlite). */
   poolStats(): { total: number; idle: number; waiting: number; max: number } | null;
   /** SQL outside Prisma: rows of one query, or a multi-statement script in one simple query (migrations). */
@@ -77,7 +83,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.url ? openPostgres(options.url, options) : openPglite(options);
 }
 
-async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+function createPool(url: string, options: DatabaseOptions): pg.Pool {
   const statementTimeout = options.statementTimeoutMs || undefined;
   const pool = new pg.Pool({
     connectionString: url,
@@ -91,12 +97,30 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   });
   // Without a listener an idle connection's error would crash the process.
   pool.on('error', (error) => options.onPoolError?.(error));
-  const adapter = countingAdapterFactory(new PrismaPg(pool), options.onStatement);
-  const prisma = new PrismaClient({ adapter });
+  return pool;
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const pool = createPool(url, options);
+  const prisma = new PrismaClient({ adapter: countingAdapterFactory(new PrismaPg(pool), options.onStatement) });
+  const replicas = (options.replicaUrls ?? []).map((replicaUrl) => {
+    const replicaPool = createPool(replicaUrl, options);
+    const replica = new PrismaClient({ adapter: countingAdapterFactory(new PrismaPg(replicaPool), options.onStatement) });
+    return {
+      prisma: replica,
+      replayLsn: async () => (await replicaPool.query<{ lsn: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS lsn')).rows[0]?.lsn ?? null,
+      close: async () => {
+        await replica.$disconnect();
+        await replicaPool.end();
+      },
+    };
+  });
   const listeners: Array<() => Promise<void>> = [];
   return {
     kind: 'postgres',
     prisma,
+    replicas,
+    primaryLsn: async () => (await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn,
     raw: {
       query: async <T>(sql: string) => (await pool.query(sql)).rows as T[],
       runScript: async (sql: string) => {
@@ -111,6 +135,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize }),
     close: async () => {
       await Promise.all(listeners.map((stop) => stop()));
+      await Promise.all(replicas.map((r) => r.close()));
       await prisma.$disconnect();
       await pool.end();
     },
@@ -191,6 +216,8 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'pglite',
     prisma,
+    replicas: [],
+    primaryLsn: async () => '0/0',
     raw: {
       query: async <T>(sql: string) => (await db.query<T>(sql)).rows,
       runScript: async (sql: string) => {

@@ -53,6 +53,8 @@ export interface Metrics {
   /** The name prefix of every metric. */
   readonly prefix: string;
   readonly dbStatements: Counter;
+  /** Model reads by destination when read replicas are configured. */
+  readonly dbReads: Counter<'to'>;
   /** Hits and misses per tier and type; exported as cache_hits_total and cache_misses_total. */
   readonly cacheLookups: LookupTally;
   readonly cacheStaleServed: Counter<'type'>;
@@ -136,6 +138,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
     prefix,
     observe: (s) => void (sources = s),
     dbStatements: new Counter({ name: name('db_statements_total'), help: 'SQL statements sent to the database', registers }),
+    dbReads: new Counter({ name: name('db_reads_total'), help: 'Model reads by destination (replica or primary), with read replicas configured', labelNames: ['to'], registers }),
     cacheLookups,
     cacheStaleServed: new Counter({ name: name('cache_stale_served_total'), help: 'Stale values served within the grace period', labelNames: ['type'], registers }),
     cacheFailSafeServed: new Counter({

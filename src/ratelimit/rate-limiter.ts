@@ -16,11 +16,11 @@
  */
 import { Counter, type Registry } from 'prom-client';
 import { countInto, type RequestStats } from '../observability/request-stats.js';
-import type { RedisGate } from '../redis/redis-client.js';
+import type { RedisConnection, RedisGate } from '../redis/redis-client.js';
+import { groupByNode } from '../redis/slot-batches.js';
 import { luaFor } from './algorithms.js';
 import { rateLimitKey } from './keys.js';
 import { LocalLimiter } from './local-limiter.js';
-import type { Redis } from 'ioredis';
 import { isNoScript, LuaScript } from '../redis/lua-script.js';
 
 /** The reply of every rate-limit script: allowed (0|1), remaining, msBeforeNext. */
@@ -156,18 +156,29 @@ export class RateLimiter implements RateLimitConsumer {
   }
 }
 
-/** Several scripts in one pipeline; a NOSCRIPT reply is retried with EVAL (one more round trip). */
+/**
+ * Several scripts in one pipeline per Redis node (one pipeline in all on a
+ * single server; each check's key is in one slot); a NOSCRIPT reply is
+ * retried with EVAL (one more round trip).
+ */
 async function runPipelined(
-  client: Redis,
+  client: RedisConnection,
   calls: ReadonlyArray<{ key: string; script: RateLimitScript; args: Array<string | number> }>,
   onExtraRoundTrip: () => void,
 ): Promise<ScriptReply[]> {
-  const pipeline = client.pipeline();
-  for (const call of calls) call.script.queue(pipeline, [call.key], call.args);
-  const results = (await pipeline.exec()) ?? [];
+  const replies = await Promise.all(
+    groupByNode(client, calls, (call) => call.key).map(async (group, n) => {
+      if (n > 0) onExtraRoundTrip();
+      const pipeline = client.pipeline();
+      for (const call of group) call.script.queue(pipeline, [call.key], call.args);
+      const results = (await pipeline.exec()) ?? [];
+      return group.map((call, i) => ({ call, result: results[i] ?? [new Error('no reply'), null] }));
+    }),
+  );
+  const byCall = new Map(replies.flat().map(({ call, result }) => [call, result] as const));
   return Promise.all(
-    calls.map((call, i) => {
-      const [error, reply] = results[i] ?? [new Error('no reply')];
+    calls.map((call) => {
+      const [error, reply] = byCall.get(call) ?? [new Error('no reply')];
       if (!error) return reply as ScriptReply;
       if (!isNoScript(error)) throw error;
       return call.script.run(client, [call.key], call.args, { onExtraRoundTrip });

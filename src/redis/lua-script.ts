@@ -8,7 +8,7 @@
  * and the rate limiter (src/ratelimit/rate-limiter.ts) both use it.
  */
 import { createHash } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 
 export type ScriptArg = string | Buffer | number;
 
@@ -26,7 +26,7 @@ export class LuaScript<Reply = unknown> {
    * are thrown (the caller's gate counts and logs them).
    */
   async run(
-    client: Redis,
+    client: Redis | Cluster,
     keys: readonly ScriptArg[],
     args: readonly ScriptArg[],
     options: { buffers?: boolean; onExtraRoundTrip?: () => void } = {},
@@ -41,9 +41,12 @@ export class LuaScript<Reply = unknown> {
     }
   }
 
-  /** Queues the script on a pipeline as EVALSHA; see `isNoScript` for the reply to retry. */
-  queue(pipeline: ChainableCommander, keys: readonly ScriptArg[], args: readonly ScriptArg[]): void {
-    pipeline.evalsha(this.sha, keys.length, ...keys, ...args);
+  /**
+   * Queues the script on a pipeline as EVALSHA (with `buffers`, bulk replies
+   * as Buffers); see `isNoScript` for the reply to retry with `run`.
+   */
+  queue(pipeline: ChainableCommander, keys: readonly ScriptArg[], args: readonly ScriptArg[], options: { buffers?: boolean } = {}): void {
+    pipeline[options.buffers ? 'callBuffer' : 'call']('evalsha', this.sha, keys.length, ...keys, ...args);
   }
 }
 

@@ -5,11 +5,18 @@
  * timeout, no per-request retries, and endless background reconnection so
  * Redis is picked up when it appears.
  *
+ * The same settings apply to each node of a Sentinel or Cluster deployment
+ * (`createRedisConnection`); see the README's scale-out section.
+ *
  * `RedisGate` puts a circuit breaker in front: callers ask `gate.available`
  * before a Redis call and report the outcome through `gate.run`.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
+import type { RedisTopology } from '../config/redis-topology.js';
+
+/** A connection to any supported deployment: one server (standalone or via Sentinel) or a cluster. */
+export type RedisConnection = Redis | Cluster;
 
 export interface RedisClientOptions {
   url: string;
@@ -19,8 +26,8 @@ export interface RedisClientOptions {
   onStatusChange?: (status: string, error?: Error) => void;
 }
 
-export function createRedisClient(options: RedisClientOptions): Redis {
-  const redisOptions: RedisOptions = {
+function baseOptions(options: Omit<RedisClientOptions, 'url'>): RedisOptions {
+  return {
     connectionName: options.name,
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -34,7 +41,60 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     // Keep trying in the background, at most every 2 s.
     retryStrategy: (times) => Math.min(2000, 50 * 2 ** Math.min(times, 6)),
   };
-  const client = new Redis(options.url, redisOptions);
+}
+
+/** A connection to one standalone server at `options.url`. */
+export function createRedisClient(options: RedisClientOptions): Redis {
+  return watch(new Redis(options.url, baseOptions(options)), options);
+}
+
+/**
+ * A connection to the deployment `topology` names. Sentinel: ioredis asks
+ * the sentinels for the primary and, with the failover detector, drops the
+ * connection as soon as they announce a new one. Cluster: commands go to the
+ * primary of their slot (never to replicas: they may lag behind a write this
+ * instance acknowledged); slots are refreshed on MOVED and on node failures.
+ */
+export function createRedisConnection(topology: RedisTopology, options: Omit<RedisClientOptions, 'url'>): RedisConnection {
+  if (topology.mode === 'standalone') return createRedisClient({ ...options, url: topology.url });
+  const auth = { password: topology.password, username: topology.username };
+  if (topology.mode === 'sentinel') {
+    const client = new Redis({
+      ...baseOptions(options),
+      ...auth,
+      sentinels: topology.sentinels,
+      name: topology.masterName,
+      role: 'master',
+      sentinelPassword: topology.sentinelPassword,
+      failoverDetector: true,
+      sentinelRetryStrategy: (times) => Math.min(2000, 50 * 2 ** Math.min(times, 6)),
+    });
+    return watch(client, options);
+  }
+  const cluster = new Cluster(topology.nodes, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
+    scaleReads: 'master',
+    maxRedirections: 16,
+    retryDelayOnMoved: 0,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    slotsRefreshTimeout: Math.max(1000, options.commandTimeoutMs * 4),
+    clusterRetryStrategy: (times) => Math.min(2000, 50 * 2 ** Math.min(times, 6)),
+    // Node connections do not retry on their own: the cluster refreshes its
+    // slot map and reconnects to whichever node serves the slot now.
+    redisOptions: { ...withoutRetries(baseOptions(options)), ...auth },
+  });
+  return watch(cluster, options);
+}
+
+function withoutRetries(options: RedisOptions): Omit<RedisOptions, 'retryStrategy' | 'enableOfflineQueue'> {
+  const { retryStrategy: _retry, enableOfflineQueue: _queue, ...rest } = options;
+  return rest;
+}
+
+function watch<C extends RedisConnection>(client: C, options: Omit<RedisClientOptions, 'url'>): C {
   client.on('error', (error: Error) => options.onStatusChange?.('error', error));
   for (const event of ['ready', 'close', 'reconnecting', 'end'] as const) {
     client.on(event, () => options.onStatusChange?.(event));
@@ -42,6 +102,11 @@ export function createRedisClient(options: RedisClientOptions): Redis {
   // Connect in the background; failures are reported through 'error'.
   client.connect().catch(() => undefined);
   return client;
+}
+
+/** True for a Redis Cluster connection. */
+export function isCluster(client: RedisConnection): client is Cluster {
+  return client instanceof Cluster;
 }
 
 export interface RedisGateOptions {
@@ -67,7 +132,7 @@ export class RedisGate {
   private failing = false;
 
   constructor(
-    readonly client: Redis,
+    readonly client: RedisConnection,
     private readonly options: RedisGateOptions = {},
   ) {
     this.breaker = new CircuitBreaker({
@@ -89,7 +154,7 @@ export class RedisGate {
    * `onFailure`), so callers fall back; `onRoundTrip` is called once per
    * call actually sent.
    */
-  async run<T>(call: (client: Redis) => Promise<T>, onRoundTrip?: () => void): Promise<T | undefined> {
+  async run<T>(call: (client: RedisConnection) => Promise<T>, onRoundTrip?: () => void): Promise<T | undefined> {
     if (this.client.status !== 'ready' || !this.breaker.allow()) return undefined;
     onRoundTrip?.();
     try {

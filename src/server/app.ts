@@ -25,6 +25,8 @@ import type { Config } from '../config/config.js';
 import { ChangeFeed } from '../db/change-feed.js';
 import { openDatabase } from '../db/database.js';
 import { cacheSync } from '../db/extensions/cache-sync.js';
+import { readReplicas } from '../db/extensions/read-replicas.js';
+import { ReplicaRouter } from '../db/replica-router.js';
 import { loadRelationMap } from '../db/relations.js';
 import { type CachedShapes, projectRow } from '../model/projection.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
@@ -44,7 +46,7 @@ import { OperationLabels } from '../observability/operation-labels.js';
 import { readDatabaseIdentity, type DatabaseIdentity } from '../db/database-identity.js';
 import type { RateLimitConsumer } from '../ratelimit/rule.js';
 import { observabilityPlugin } from './observability-plugin.js';
-import { createRedisClient, RedisGate } from '../redis/redis-client.js';
+import { createRedisConnection, RedisGate } from '../redis/redis-client.js';
 import { statsPlugin } from './stats-plugin.js';
 
 export interface App {
@@ -57,7 +59,7 @@ export interface App {
   /** The database's change feed; undefined when turned off (AppOverrides.changeFeed). */
   changeFeed: ChangeFeed | undefined;
   redis: RedisGate;
-  /** The plain client, for reads. */
+  /** The client for reads (routed to read replicas when configured). */
   prisma: PrismaClient;
   /** The client with the caching extension, for writes. */
   db: PrismaClient;
@@ -90,8 +92,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const warn = (message: string, error?: unknown) => logger.warn({ err: error }, message);
 
   let redisWarned = false;
-  const redisClient = createRedisClient({
-    url: config.redis.url,
+  const redisClient = createRedisConnection(config.redis.topology, {
     commandTimeoutMs: config.redis.commandTimeoutMs,
     name: 'catalog:cache',
     onStatusChange: (status, error) => {
@@ -116,6 +117,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const database = await openDatabase({
     onPoolError: (error) => logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
     url: config.database.url,
+    replicaUrls: config.database.replicaUrls,
     pgliteDir: config.database.pgliteDir,
     poolSize: config.database.poolSize,
     connectTimeoutMs: config.database.connectTimeoutMs,
@@ -170,12 +172,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const cache = new CatalogCache({
     mode: config.cache.mode,
     prefix: namespace,
+    shards: config.redis.cacheShards,
     l1MaxEntries: config.cache.l1MaxEntries,
     l1MaxBytes: config.cache.l1MaxBytes,
     l2: redisL2(redis),
     transport: redisTransport({
       gate: redis,
-      subscriber: createRedisClient({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
+      subscriber: createRedisConnection(config.redis.topology, { commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
       channel: `${namespace}:invalidate`,
     }),
     policies,
@@ -193,8 +196,26 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     l1: () => ({ entries: cache.l1.entries, bytes: cache.l1.bytes }),
     dbPool: () => database.poolStats(),
   });
+  // With read replicas, loaders read through the router; every commit first
+  // records the primary's WAL position, so this instance's later reads wait
+  // for a replica that has replayed it (or use the primary meanwhile).
+  const replicaRouter = database.replicas.length
+    ? new ReplicaRouter({ replicas: [...database.replicas], primaryLsn: () => database.primaryLsn(), onRead: (to) => metrics.dbReads.inc({ to }) })
+    : undefined;
+  const sink: Parameters<typeof cacheSync>[0]['sink'] = replicaRouter
+    ? {
+        get knownEpoch() {
+          return cache.knownEpoch;
+        },
+        apply: async (batch) => {
+          await replicaRouter.committed();
+          await cache.apply(batch);
+        },
+      }
+    : cache;
   // Writes through this client reach the cache's write door after commit.
-  const db = prisma.$extends(cacheSync({ relations, sink: cache })) as unknown as PrismaClient;
+  const db = prisma.$extends(cacheSync({ relations, sink })) as unknown as PrismaClient;
+  const reads = replicaRouter ? (prisma.$extends(readReplicas(replicaRouter)) as unknown as PrismaClient) : prisma;
   const reuse = cache.responses
     ? new ResponseReuse({
         store: cache.responses,
@@ -252,7 +273,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     cache,
     changeFeed,
     redis,
-    prisma,
+    prisma: reads,
     db,
     tokens,
     reuse,
@@ -263,6 +284,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     namespace,
     close: async () => {
       await changeFeed?.close();
+      replicaRouter?.close();
       cache.close();
       await apollo.stop();
       await database.close();

@@ -139,5 +139,55 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
       await f.driver.delete([k('e')]);
       expect((await f.driver.read([k('e')], epochKey)).values).toEqual([null]);
     });
+
+    it('raiseEpoch raises an epoch copy to the target and never lowers it', async () => {
+      const { epochKey } = scope();
+      expect(await f.driver.raiseEpoch(epochKey, NOW)).toBe(NOW);
+      expect(await f.driver.raiseEpoch(epochKey, NOW - 10)).toBe(NOW);
+      expect(await f.driver.raiseEpoch(epochKey, NOW + 7)).toBe(NOW + 7);
+      expect((await f.driver.read([], epochKey)).epoch).toBe(NOW + 7);
+    });
+
+    it('batch runs one operation per shard in order, counting at least one and at most one round trip per operation', async () => {
+      const { epochKey, k } = scope();
+      const epoch = await f.driver.ensureEpoch(epochKey, NOW);
+      let trips = 0;
+      const [filled, read, bumped] = await f.driver.batch<unknown>(
+        [
+          { key: epochKey, run: (d) => d.fillEntities(epochKey, [{ key: k('e'), version: 1, record: present(1, epoch), ttlMs: HOUR }], epoch) },
+          { key: epochKey, run: (d) => d.read([k('e'), k('none')], epochKey) },
+          { key: k('c:v'), run: (d) => d.bumpCollections([k('c:v')], HOUR) },
+        ],
+        () => trips++,
+      );
+      expect(filled).toEqual({ epoch, stored: [true] });
+      const { values } = read as { values: Array<Buffer | null>; epoch: number };
+      expect(values[0]?.equals(present(1, epoch))).toBe(true);
+      expect(values[1]).toBeNull();
+      expect(bumped).toEqual([1]);
+      expect(trips).toBeGreaterThanOrEqual(1);
+      expect(trips).toBeLessThanOrEqual(3);
+      // Keys of one server: one round trip.
+      if (f.driver.ownerOf(epochKey) === undefined) expect(trips).toBe(1);
+    });
+
+    it('a failing operation rejects the batch', async () => {
+      const { epochKey } = scope();
+      await expect(
+        f.driver.batch([{ key: epochKey, run: () => Promise.reject(new Error('boom')) }], () => undefined),
+      ).rejects.toThrow('boom');
+    });
+
+    it('serverIds names the server of each key, as serverId does on one server', async () => {
+      const { epochKey, k } = scope();
+      let trips = 0;
+      const ids = await f.driver.serverIds([epochKey, k('x')], () => trips++);
+      expect(ids).toHaveLength(2);
+      expect(ids.every((id) => typeof id === 'string')).toBe(true);
+      if (f.driver.ownerOf(epochKey) === undefined) {
+        expect(ids).toEqual([await f.driver.serverId(), await f.driver.serverId()]);
+        expect(trips).toBe(1);
+      }
+    });
   });
 }

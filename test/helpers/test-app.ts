@@ -41,10 +41,11 @@ export async function startTestApp(options: {
   logger?: Logger;
 }): Promise<TestApp> {
   const prefix = options.prefix ?? testPrefix();
+  const multiNode = Boolean(options.env?.REDIS_CLUSTER_NODES ?? options.env?.REDIS_SENTINELS);
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: options.databaseUrl,
-    REDIS_URL,
+    ...(multiNode ? {} : { REDIS_URL }),
     CACHE_PREFIX: prefix,
     LOG_LEVEL: 'silent',
     DATABASE_POOL_SIZE: '4',
@@ -74,7 +75,8 @@ export async function startTestApp(options: {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
       // Leave nothing behind in Redis: every key this app's namespace holds.
-      await deleteKeys(config.redis.url, prefix);
+      // (Cluster and Sentinel tests run on private servers they dispose of.)
+      if (config.redis.topology.mode === 'standalone') await deleteKeys(config.redis.url, prefix);
     },
   };
 }

@@ -7,3 +7,10 @@ describeL2Driver('memory', async () => ({
   key: (name) => name,
   close: async () => undefined,
 }));
+
+// Simulated servers: batches count one round trip per server, as on a cluster.
+describeL2Driver('memory, 3 simulated servers', async () => ({
+  driver: new MemoryL2Driver({ now: () => 1_800_000_000_000, nodes: 3 }),
+  key: (name) => name,
+  close: async () => undefined,
+}));
