@@ -48,7 +48,10 @@ const pastFrontDoor = (folder, prefix) => ({
 function layerBoundaries() {
   const layers = LAYERS.flatMap((group, rank) =>
     group.map((layer) => {
-      const forbidden = [...group.filter((peer) => peer !== layer), ...LAYERS.slice(rank + 1).flat()];
+      const forbidden = [
+        ...group.filter((peer) => peer !== layer),
+        ...LAYERS.slice(rank + 1).flat(),
+      ];
       return {
         files: [`src/${layer}/**/*.ts`],
         rules: {
@@ -60,7 +63,9 @@ function layerBoundaries() {
                   regex: `^(\\.\\./)+${target}(/|$)`,
                   message: `src/${layer} may not import src/${target}: dependencies point down the layers (README, "Architecture").`,
                 })),
-                ...FRONT_DOORS.filter((door) => door !== layer).map((door) => pastFrontDoor(door, '(\\.\\./)+')),
+                ...FRONT_DOORS.filter((door) => door !== layer).map((door) =>
+                  pastFrontDoor(door, '(\\.\\./)+'),
+                ),
               ],
             },
           ],
@@ -75,7 +80,11 @@ function layerBoundaries() {
         'error',
         {
           patterns: [
-            { regex: '^(\\.\\./)+test/', message: 'scripts/ may not import test/ (tests may import scripts/bench, not the reverse).' },
+            {
+              regex: '^(\\.\\./)+test/',
+              message:
+                'scripts/ may not import test/ (tests may import scripts/bench, not the reverse).',
+            },
             ...FRONT_DOORS.map((door) => pastFrontDoor(door, '(\\.\\./)+src/')),
           ],
         },
@@ -86,20 +95,44 @@ function layerBoundaries() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'web/dist/', 'src/generated/', 'src/graphql/generated/', 'client/generated/', '.data/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'web/dist/',
+      'src/generated/',
+      'src/graphql/generated/',
+      'client/generated/',
+      '.data/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Read configuration through src/config only.' },
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Read configuration through src/config only.',
+        },
       ],
     },
   },
   {
-    files: ['src/config/**', 'scripts/**', 'test/**', 'prisma/**', 'prisma.config.ts', 'vitest.config.ts', 'web/vite.config.ts'],
+    files: [
+      'src/config/**',
+      'scripts/**',
+      'test/**',
+      'prisma/**',
+      'prisma.config.ts',
+      'vitest.config.ts',
+      'web/vite.config.ts',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
   ...layerBoundaries(),

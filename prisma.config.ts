@@ -15,6 +15,9 @@ export default defineConfig({
   schema: 'prisma/schema.prisma',
   // `prisma db seed` and `prisma migrate reset` run this (on the embedded
   // database `npm run dev -- --reset` is the reset: PGlite allows one process).
-  migrations: { path: 'prisma/migrations', seed: 'node --max-old-space-size=160 --import tsx scripts/seed.ts' },
+  migrations: {
+    path: 'prisma/migrations',
+    seed: 'node --max-old-space-size=160 --import tsx scripts/seed.ts',
+  },
   adapter: migrateAdapter,
 });

@@ -36,10 +36,18 @@ export default defineConfig({
     // No globalSetup here: the root project's would run even for `--project unit`.
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
-      { extends: true, test: { name: 'contract', include: CONTRACT, globalSetup: ['test/setup/redis-run.ts'] } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...CONTRACT], globalSetup: ['test/global-setup.ts'] },
+        test: { name: 'contract', include: CONTRACT, globalSetup: ['test/setup/redis-run.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT, ...CONTRACT],
+          globalSetup: ['test/global-setup.ts'],
+        },
       },
     ],
   },

@@ -140,7 +140,10 @@ async function pgliteAdapter(dataDir: string): Promise<SqlMigrationAwareDriverAd
   // Fix 6 (PGlite): its adapter's executeScript does not await, and the shadow
   // replay sends multi-statement scripts through the extended protocol, which
   // PGlite rejects. Route both to an awaited `exec` of the whole script.
-  const route = <T extends object>(adapter: T, client: { exec(sql: string): Promise<unknown> }): T => {
+  const route = <T extends object>(
+    adapter: T,
+    client: { exec(sql: string): Promise<unknown> },
+  ): T => {
     (adapter as unknown as AdapterInternals).executeScript = async (script: string) => {
       await client.exec(script);
     };

@@ -50,10 +50,13 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 if (!(seconds > 0 && seconds <= 600) || !(concurrency >= 1 && concurrency <= 1024)) {
-  throw new Error(`--seconds must be 1..600 and --concurrency 1..1024 (got ${values.seconds}, ${values.concurrency})`);
+  throw new Error(
+    `--seconds must be 1..600 and --concurrency 1..1024 (got ${values.seconds}, ${values.concurrency})`,
+  );
 }
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/catalog_bench';
+const databaseUrl =
+  process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/catalog_bench';
 
 /** The product page and catalog page are ../shared/bench's W1 and W2, so the two benches read alike. */
 const QUERIES = {
@@ -89,7 +92,10 @@ async function ensureDatabase(): Promise<void> {
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
   await admin.end();
-  execFileSync('npx', ['prisma', 'migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npx', ['prisma', 'migrate', 'deploy'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 interface Result {
@@ -101,7 +107,10 @@ interface Result {
   errors: number;
 }
 
-async function load(url: string, query: { query: string; variables: () => Record<string, unknown> }): Promise<Result> {
+async function load(
+  url: string,
+  query: { query: string; variables: () => Record<string, unknown> },
+): Promise<Result> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const target = new URL(url);
   const latencies: number[] = [];
@@ -111,27 +120,42 @@ async function load(url: string, query: { query: string; variables: () => Record
   const post = (body: string) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = http.request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'x-debug-stats': '1' } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-debug-stats': '1' },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+          );
         },
       );
       req.on('error', reject);
       req.end(body);
     });
   // Warm-up: fill the cache tiers before measuring.
-  for (let i = 0; i < 1000; i++) await post(JSON.stringify({ query: query.query, variables: query.variables() }));
+  for (let i = 0; i < 1000; i++)
+    await post(JSON.stringify({ query: query.query, variables: query.variables() }));
   const deadline = Date.now() + seconds * 1000;
   const started = Date.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < deadline) {
         const t0 = process.hrtime.bigint();
-        const res = await post(JSON.stringify({ query: query.query, variables: query.variables() }));
+        const res = await post(
+          JSON.stringify({ query: query.query, variables: query.variables() }),
+        );
         latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        const body = JSON.parse(res.text) as { errors?: unknown; extensions?: { stats?: { sqlStatements: number; redisRoundTrips: number } } };
+        const body = JSON.parse(res.text) as {
+          errors?: unknown;
+          extensions?: { stats?: { sqlStatements: number; redisRoundTrips: number } };
+        };
         if (res.status !== 200 || body.errors) errors++;
         sql += body.extensions?.stats?.sqlStatements ?? 0;
         redis += body.extensions?.stats?.redisRoundTrips ?? 0;
@@ -141,12 +165,16 @@ async function load(url: string, query: { query: string; variables: () => Record
   agent.destroy();
   const elapsed = (Date.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   const n = latencies.length;
   return { rps: n / elapsed, p50: at(0.5), p99: at(0.99), sql: sql / n, redis: redis / n, errors };
 }
 
-function codecFigures(codec: Codec, rows: unknown[]): { encodeUs: number; decodeUs: number; bytes: number } {
+function codecFigures(
+  codec: Codec,
+  rows: unknown[],
+): { encodeUs: number; decodeUs: number; bytes: number } {
   const rounds = 200;
   const encoded = rows.map((r) => codec.encode(r));
   let t0 = process.hrtime.bigint();
@@ -174,10 +202,14 @@ async function checker(): Promise<void> {
     writeRatio: 0.1,
   });
   console.log(`\nconsistency checker, 2 instances, ${concurrency} clients, ${seconds} s`);
-  console.log(`  operations ${report.operations} (reads ${report.reads}, writes ${report.writes}), errors ${report.errors}`);
+  console.log(
+    `  operations ${report.operations} (reads ${report.reads}, writes ${report.writes}), errors ${report.errors}`,
+  );
   console.log(`  stale reads after acknowledgement (L2, database, own L1): ${report.violations}`);
   console.log(`  reads lagging on another instance's L1: ${report.laggingReads}`);
-  console.log(`  observed lag of those reads ms: p50 ${report.lagMs.p50.toFixed(2)}  p99 ${report.lagMs.p99.toFixed(2)}  max ${report.lagMs.max.toFixed(2)}`);
+  console.log(
+    `  observed lag of those reads ms: p50 ${report.lagMs.p50.toFixed(2)}  p99 ${report.lagMs.p99.toFixed(2)}  max ${report.lagMs.max.toFixed(2)}`,
+  );
   console.log(
     `  invalidation delivery between instances (${report.deliveryMs.count} messages, histogram bucket bounds): p50 <= ${report.deliveryMs.p50} ms  p99 <= ${report.deliveryMs.p99} ms`,
   );
@@ -185,7 +217,12 @@ async function checker(): Promise<void> {
 
 async function abuse(): Promise<void> {
   const { ABUSE } = await import('./bench/abuse-cases.js');
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_PREFIX: `abuse${Date.now()}` });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    CACHE_PREFIX: `abuse${Date.now()}`,
+  });
   const app = await createApp(config);
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -197,13 +234,19 @@ async function abuse(): Promise<void> {
     let wrong = 0;
     for (let i = 0; i < 50; i++) {
       const t0 = process.hrtime.bigint();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: text,
+      });
       const json = (await res.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
       if (json.errors?.[0]?.extensions?.code !== code) wrong++;
     }
     times.sort((a, b) => a - b);
-    console.log(`  ${name.padEnd(28)} ${code.padEnd(26)} p50 ${times[25]!.toFixed(2)} ms  max ${times[49]!.toFixed(2)} ms${wrong ? `  (${wrong} wrong codes)` : ''}`);
+    console.log(
+      `  ${name.padEnd(28)} ${code.padEnd(26)} p50 ${times[25]!.toFixed(2)} ms  max ${times[49]!.toFixed(2)} ms${wrong ? `  (${wrong} wrong codes)` : ''}`,
+    );
   }
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await app.close();
@@ -214,19 +257,32 @@ async function main(): Promise<void> {
   if (values.abuse) return abuse();
   if (values.instances !== undefined) {
     const instances = Number(values.instances);
-    if (!(Number.isInteger(instances) && instances >= 2 && instances <= 16)) throw new Error(`--instances must be 2..16 (got ${values.instances})`);
-    const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_MODE: 'off' });
+    if (!(Number.isInteger(instances) && instances >= 2 && instances <= 16))
+      throw new Error(`--instances must be 2..16 (got ${values.instances})`);
+    const config = loadConfig({
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      CACHE_MODE: 'off',
+    });
     const app = await createApp(config);
-    if (await isDatabaseEmpty(app.prisma)) await seedCatalog(app.prisma, { products: Number(values.products) });
+    if (await isDatabaseEmpty(app.prisma))
+      await seedCatalog(app.prisma, { products: Number(values.products) });
     await app.close();
     const { DEMO_ADMIN } = await import('../src/db/seed/index.js');
     const { runInstances } = await import('./bench/instances.js');
     return runInstances({ databaseUrl, instances, seconds, concurrency, admin: DEMO_ADMIN });
   }
   if (values.checker) {
-    const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_MODE: 'off' });
+    const config = loadConfig({
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      CACHE_MODE: 'off',
+    });
     const app = await createApp(config);
-    if (await isDatabaseEmpty(app.prisma)) await seedCatalog(app.prisma, { products: Number(values.products) });
+    if (await isDatabaseEmpty(app.prisma))
+      await seedCatalog(app.prisma, { products: Number(values.products) });
     await app.close();
     return checker();
   }
@@ -253,7 +309,9 @@ async function main(): Promise<void> {
       console.log('\nL2 codec on 500 real products (per value):');
       for (const codec of [msgpackCodec(), jsonCodec()]) {
         const f = codecFigures(codec, rows);
-        console.log(`  ${codec.name.padEnd(8)} encode ${f.encodeUs.toFixed(2)} µs  decode ${f.decodeUs.toFixed(2)} µs  ${f.bytes.toFixed(0)} bytes`);
+        console.log(
+          `  ${codec.name.padEnd(8)} encode ${f.encodeUs.toFixed(2)} µs  decode ${f.decodeUs.toFixed(2)} µs  ${f.bytes.toFixed(0)} bytes`,
+        );
       }
       seeded = true;
     }
@@ -265,7 +323,8 @@ async function main(): Promise<void> {
       ({ url } = ceiling);
       stop = () => ceiling.close();
     } else {
-      for (let i = 0; i < 100 && config.cache.mode !== 'off' && !app.redis.available; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && config.cache.mode !== 'off' && !app.redis.available; i++)
+        await new Promise((r) => setTimeout(r, 20));
       const server = createHttpServer(app);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -276,18 +335,37 @@ async function main(): Promise<void> {
     }
     for (const [name, query] of Object.entries(QUERIES)) {
       // Same data as the ceiling for fixed variables, or the figures compare nothing.
-      const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: query.query, variables: { id: '57', n: 20 } }) });
+      const check = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: query.query, variables: { id: '57', n: 20 } }),
+      });
       const data = JSON.stringify(((await check.json()) as { data?: unknown }).data ?? null);
       if (!reference.has(name)) reference.set(name, data);
-      else if (reference.get(name) !== data) throw new Error(`${system.name} answers "${name}" differently from the ceiling`);
+      else if (reference.get(name) !== data)
+        throw new Error(`${system.name} answers "${name}" differently from the ceiling`);
       results.push({ mode: system.name, query: name, r: await load(url, query) });
     }
     await stop();
   }
 
-  console.log(`\n${concurrency} concurrent clients, ${seconds} s per system and query, in-process load generator\n`);
-  const ceiling = new Map(results.filter((x) => x.mode === SYSTEMS[0].name).map((x) => [x.query, x.r.rps]));
-  const header = ['query', 'system', 'req/s', '× ceiling', 'p50 ms', 'p99 ms', 'SQL/req', 'Redis RT/req', 'errors'];
+  console.log(
+    `\n${concurrency} concurrent clients, ${seconds} s per system and query, in-process load generator\n`,
+  );
+  const ceiling = new Map(
+    results.filter((x) => x.mode === SYSTEMS[0].name).map((x) => [x.query, x.r.rps]),
+  );
+  const header = [
+    'query',
+    'system',
+    'req/s',
+    '× ceiling',
+    'p50 ms',
+    'p99 ms',
+    'SQL/req',
+    'Redis RT/req',
+    'errors',
+  ];
   const rows = results.map(({ mode, query, r }) => [
     query,
     mode,
@@ -300,7 +378,10 @@ async function main(): Promise<void> {
     String(r.errors),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  for (const row of [header, ...rows]) console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  for (const row of [header, ...rows])
+    console.log(
+      row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '),
+    );
 }
 
 await main();

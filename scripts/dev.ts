@@ -18,7 +18,13 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { databaseLabel, explainDatabaseError, formatDemoLogins } from '../src/db/seed/index.js';
 import { ConfigError } from '../src/errors/app-error.js';
-import { ensureDatabaseExists, forgetPrepared, migrateAndSeed, resetDatabase, StartError } from './dev/database-setup.js';
+import {
+  ensureDatabaseExists,
+  forgetPrepared,
+  migrateAndSeed,
+  resetDatabase,
+  StartError,
+} from './dev/database-setup.js';
 import { GRAPHQL_CODEGEN, PRISMA_CLIENT, generateIfChanged } from './dev/generated-code.js';
 import { runServer } from './dev/server-process.js';
 
@@ -35,7 +41,9 @@ const detail = (message: string) => console.log(`  ${message}`);
 /** A URL a browser can open: a wildcard listen address is not one. */
 function browsable(config: Config): string {
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  return config.port === 0 ? '(a free port; see the "API listening" line below)' : `http://${host}:${config.port}/graphql`;
+  return config.port === 0
+    ? '(a free port; see the "API listening" line below)'
+    : `http://${host}:${config.port}/graphql`;
 }
 
 /** Reruns codegen when the SDL or the client's operations change (tsx watch restarts the server itself). */
@@ -44,7 +52,9 @@ function watchCodegen(): void {
   const rerun = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      generateIfChanged(GRAPHQL_CODEGEN, detail).catch((error: unknown) => console.error(`✖ ${(error as Error).message}`));
+      generateIfChanged(GRAPHQL_CODEGEN, detail).catch((error: unknown) =>
+        console.error(`✖ ${(error as Error).message}`),
+      );
     }, 300);
   };
   for (const dir of ['schema', 'client/operations']) watch(dir, rerun).unref();
@@ -53,14 +63,22 @@ function watchCodegen(): void {
 let config: Config | undefined;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { reset: { type: 'boolean' }, 'no-watch': { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      reset: { type: 'boolean' },
+      'no-watch': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
   config = loadConfig();
   if (config.production) {
-    throw new StartError('npm run dev seeds demo data and is for development only; with NODE_ENV=production use `npm start`.');
+    throw new StartError(
+      'npm run dev seeds demo data and is for development only; with NODE_ENV=production use `npm start`.',
+    );
   }
   const started = performance.now();
   console.log(`Database: ${databaseLabel(config.database)}`);
@@ -83,7 +101,9 @@ async function main(): Promise<number> {
   const watchMode = !values['no-watch'];
   step(`Starting the API${watchMode ? ' (restarts when src/ or schema/ change)' : ''}`);
   console.log(`  GraphQL endpoint and playground: ${browsable(config)}`);
-  console.log(`  Prepared in ${((performance.now() - started) / 1000).toFixed(1)} s.\n${formatDemoLogins()}\n\nPress Ctrl+C to stop.\n`);
+  console.log(
+    `  Prepared in ${((performance.now() - started) / 1000).toFixed(1)} s.\n${formatDemoLogins()}\n\nPress Ctrl+C to stop.\n`,
+  );
   if (watchMode) watchCodegen();
   const code = await runServer({ watch: watchMode, onCrash: () => forgetPrepared(config!) });
   return code;
@@ -92,10 +112,16 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof StartError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const explained = known ? (error as Error).message : config && explainDatabaseError(error, config.database);
+    const known =
+      error instanceof StartError ||
+      error instanceof ConfigError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const explained = known
+      ? (error as Error).message
+      : config && explainDatabaseError(error, config.database);
     console.error('\n✖', explained ?? error);
-    if (known && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
+    if (known && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      console.error(USAGE);
     process.exit(1);
   },
 );

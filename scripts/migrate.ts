@@ -14,16 +14,27 @@ import { databaseLabel, explainDatabaseError } from '../src/db/seed/index.js';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const db = await openDatabase({ ...config.database, statementTimeoutMs: 0, onStatement: () => undefined });
+  const db = await openDatabase({
+    ...config.database,
+    statementTimeoutMs: 0,
+    onStatement: () => undefined,
+  });
   try {
     const result = await applyMigrations(db.raw, readMigrations('prisma/migrations'), {
-      resetHint: 'Inspect _prisma_migrations; `prisma migrate resolve` marks a migration as rolled back.',
+      resetHint:
+        'Inspect _prisma_migrations; `prisma migrate resolve` marks a migration as rolled back.',
     });
-    const what = result.applied.length ? `applied ${result.applied.join(', ')}` : 'no pending migrations';
-    console.log(`${databaseLabel(config.database)}: ${what} (${result.alreadyApplied} already applied).`);
+    const what = result.applied.length
+      ? `applied ${result.applied.join(', ')}`
+      : 'no pending migrations';
+    console.log(
+      `${databaseLabel(config.database)}: ${what} (${result.alreadyApplied} already applied).`,
+    );
     return 0;
   } catch (error) {
-    console.error(`migrate: ${explainDatabaseError(error, config.database) ?? (error as Error).message}`);
+    console.error(
+      `migrate: ${explainDatabaseError(error, config.database) ?? (error as Error).message}`,
+    );
     return 1;
   } finally {
     await db.close();

@@ -37,26 +37,41 @@ async function run(args: SeedArgs, config: Config): Promise<number> {
   // Imported here, not at the top, so a missing `prisma generate` output is
   // reported in words rather than as a module-resolution stack trace.
   const { openDatabase } = await import('../src/db/database.js').catch((error: unknown) => {
-    throw new Error('Cannot load the Prisma client: run `npx prisma generate` first (`npm run dev` does it).', { cause: error });
+    throw new Error(
+      'Cannot load the Prisma client: run `npx prisma generate` first (`npm run dev` does it).',
+      { cause: error },
+    );
   });
   const label = databaseLabel(config.database);
-  const db = await openDatabase({ ...config.database, statementTimeoutMs: 0, onStatement: () => undefined });
+  const db = await openDatabase({
+    ...config.database,
+    statementTimeoutMs: 0,
+    onStatement: () => undefined,
+  });
   try {
     if (!(await isDatabaseEmpty(db.prisma))) {
       if (!args.reset) {
-        console.error(`The ${label} already has catalog rows. Pass --reset to delete them all and seed again.`);
+        console.error(
+          `The ${label} already has catalog rows. Pass --reset to delete them all and seed again.`,
+        );
         return 1;
       }
       console.log(`Deleting every catalog row in the ${label} (--reset)…`);
       await resetDatabase(db.prisma);
     }
     const plan = planSeed(args.products);
-    console.log(`Seeding the ${label}: ${plan.products} products, ${plan.reviews} reviews, seed ${args.seed}`);
+    console.log(
+      `Seeding the ${label}: ${plan.products} products, ${plan.reviews} reviews, seed ${args.seed}`,
+    );
     const progress = createProgressReporter();
     const started = performance.now();
     let counts: SeedCounts;
     try {
-      counts = await seedCatalog(db.prisma, { products: args.products, seed: args.seed, onProgress: progress.onProgress });
+      counts = await seedCatalog(db.prisma, {
+        products: args.products,
+        seed: args.seed,
+        onProgress: progress.onProgress,
+      });
     } finally {
       progress.stop();
     }

@@ -25,9 +25,17 @@ export default async function setup(): Promise<() => Promise<void>> {
   });
   return async () => {
     await adminQuery(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
-    const left = await sql<{ datname: string }>(PG_ADMIN_URL, 'SELECT datname FROM pg_database WHERE datname LIKE $1', [`catalog_test_${run}_%`]);
-    for (const { datname } of left) await adminQuery(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    const left = await sql<{ datname: string }>(
+      PG_ADMIN_URL,
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`catalog_test_${run}_%`],
+    );
+    for (const { datname } of left)
+      await adminQuery(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     const keys = await deleteKeys(REDIS_URL, `t${run}`, { anySuffix: true });
-    if (left.length || keys) process.stderr.write(`test teardown: removed ${left.length} database(s) and ${keys} Redis key(s) a test left behind\n`);
+    if (left.length || keys)
+      process.stderr.write(
+        `test teardown: removed ${left.length} database(s) and ${keys} Redis key(s) a test left behind\n`,
+      );
   };
 }

@@ -8,7 +8,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { loadTypeDefs } from '../../src/graphql/schema.js';
@@ -29,16 +32,23 @@ export async function startCeiling(prisma: PrismaClient): Promise<Ceiling> {
   const byId = <T extends Row>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
   const productById = byId(products);
   const categories = byId(await prisma.category.findMany());
-  const users = byId(await prisma.user.findMany({ select: { id: true, name: true, createdAt: true } }));
+  const users = byId(
+    await prisma.user.findMany({ select: { id: true, name: true, createdAt: true } }),
+  );
   const reviewsByProduct = new Map<number, Row[]>();
-  for (const review of await prisma.review.findMany({ orderBy: [{ productId: 'asc' }, { createdAt: 'desc' }, { id: 'desc' }] })) {
+  for (const review of await prisma.review.findMany({
+    orderBy: [{ productId: 'asc' }, { createdAt: 'desc' }, { id: 'desc' }],
+  })) {
     const list = reviewsByProduct.get(review.productId);
     if (list) list.push(review);
     else reviewsByProduct.set(review.productId, [review]);
   }
   const stats = new Map<number, { count: number; average: number | null }>();
   for (const [id, list] of reviewsByProduct) {
-    stats.set(id, { count: list.length, average: list.reduce((s, r) => s + (r.rating as number), 0) / list.length });
+    stats.set(id, {
+      count: list.length,
+      average: list.reduce((s, r) => s + (r.rating as number), 0) / list.length,
+    });
   }
 
   const page = (list: typeof products, first: number, after: string | null | undefined) => {
@@ -52,19 +62,24 @@ export async function startCeiling(prisma: PrismaClient): Promise<Ceiling> {
     resolvers: {
       Query: {
         product: (_: unknown, { id }: { id: string }) => productById.get(Number(id)) ?? null,
-        products: (_: unknown, { first, after }: { first?: number; after?: string }) => page(products, first ?? 20, after),
+        products: (_: unknown, { first, after }: { first?: number; after?: string }) =>
+          page(products, first ?? 20, after),
         category: (_: unknown, { id }: { id: string }) => categories.get(Number(id)) ?? null,
       },
       Product: {
         category: (p: Row) => categories.get(p.categoryId as number),
-        reviews: (p: Row, { first }: { first?: number }) => (reviewsByProduct.get(p.id) ?? []).slice(0, first ?? 20),
+        reviews: (p: Row, { first }: { first?: number }) =>
+          (reviewsByProduct.get(p.id) ?? []).slice(0, first ?? 20),
         reviewCount: (p: Row) => stats.get(p.id)?.count ?? 0,
         averageRating: (p: Row) => stats.get(p.id)?.average ?? null,
       },
       Review: { author: (r: Row) => users.get(r.authorId as number) },
       ProductConnection: {
         edges: (c: { ids: number[] }) => c.ids.map((id) => ({ id, cursor: encodeCursor(id) })),
-        pageInfo: (c: { ids: number[]; hasNextPage: boolean }) => ({ hasNextPage: c.hasNextPage, endCursor: c.ids.length ? encodeCursor(c.ids.at(-1)!) : null }),
+        pageInfo: (c: { ids: number[]; hasNextPage: boolean }) => ({
+          hasNextPage: c.hasNextPage,
+          endCursor: c.ids.length ? encodeCursor(c.ids.at(-1)!) : null,
+        }),
         totalCount: (c: { all: unknown[] }) => c.all.length,
       },
       ProductEdge: { node: (e: { id: number }) => productById.get(e.id) },
@@ -83,10 +98,16 @@ export async function startCeiling(prisma: PrismaClient): Promise<Ceiling> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const headers = new HeaderMap();
-      for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(key, value);
+      for (const [key, value] of Object.entries(req.headers))
+        if (typeof value === 'string') headers.set(key, value);
       void apollo
         .executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: '', body: JSON.parse(Buffer.concat(chunks).toString() || '{}') },
+          httpGraphQLRequest: {
+            method: req.method ?? 'POST',
+            headers,
+            search: '',
+            body: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
+          },
           context: async () => ({}),
         })
         .then((result) => {

@@ -47,7 +47,15 @@ export interface CheckerReport {
   /** When errors happened, ms after `during` started (empty without `during`). */
   errorsAfterFaultMs: number[];
   /** The first few violations: what was read, what had been acknowledged, and when (ms after the fault, if any). */
-  violationExamples: Array<{ id: number; read: number; acked: number; msAfterAck: number; msAfterFault: number | null; instance: number; fromL1: boolean }>;
+  violationExamples: Array<{
+    id: number;
+    read: number;
+    acked: number;
+    msAfterAck: number;
+    msAfterFault: number | null;
+    instance: number;
+    fromL1: boolean;
+  }>;
   /** Invalidation delivery delay between instances, from their histograms (bucket upper bounds), ms. */
   deliveryMs: { count: number; p50: number; p99: number };
 }
@@ -59,7 +67,9 @@ interface Ack {
   instance: number;
 }
 
-async function startInstance(options: CheckerOptions): Promise<{ url: string; process: ChildProcess }> {
+async function startInstance(
+  options: CheckerOptions,
+): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
     env: {
@@ -67,7 +77,9 @@ async function startInstance(options: CheckerOptions): Promise<{ url: string; pr
       NODE_ENV: 'test',
       PORT: String(port),
       DATABASE_URL: options.databaseUrl,
-      ...(options.env?.REDIS_CLUSTER_NODES || options.env?.REDIS_SENTINELS ? {} : { REDIS_URL: options.redisUrl }),
+      ...(options.env?.REDIS_CLUSTER_NODES || options.env?.REDIS_SENTINELS
+        ? {}
+        : { REDIS_URL: options.redisUrl }),
       CACHE_PREFIX: options.prefix,
       LOG_LEVEL: 'warn',
       ...options.env,
@@ -89,13 +101,22 @@ async function startInstance(options: CheckerOptions): Promise<{ url: string; pr
   throw new Error(`API instance on port ${port} did not become ready`);
 }
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}) {
+async function gql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-debug-stats': '1', ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  return (await res.json()) as { data?: T; errors?: unknown[]; extensions?: { stats?: { l1Hits: number; responseReuse?: string } } };
+  return (await res.json()) as {
+    data?: T;
+    errors?: unknown[];
+    extensions?: { stats?: { l1Hits: number; responseReuse?: string } };
+  };
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -107,7 +128,9 @@ async function deliveryDelay(metricsUrls: string[]): Promise<CheckerReport['deli
   const buckets = new Map<number, number>();
   for (const url of metricsUrls) {
     const text = await (await fetch(url)).text();
-    for (const m of text.matchAll(/^\w*cache_invalidation_delay_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
+    for (const m of text.matchAll(
+      /^\w*cache_invalidation_delay_seconds_bucket\{le="([^"]+)"\} (\d+)/gm,
+    )) {
       const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
       buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
     }
@@ -119,15 +142,27 @@ async function deliveryDelay(metricsUrls: string[]): Promise<CheckerReport['deli
 }
 
 export async function runChecker(options: CheckerOptions): Promise<CheckerReport> {
-  const instances = await Promise.all(Array.from({ length: options.instances }, () => startInstance(options)));
+  const instances = await Promise.all(
+    Array.from({ length: options.instances }, () => startInstance(options)),
+  );
   try {
-    const login = await gql<{ login: { token: string } }>(instances[0]!.url, 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', {
-      e: options.adminEmail,
-      p: options.adminPassword,
-    });
+    const login = await gql<{ login: { token: string } }>(
+      instances[0]!.url,
+      'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }',
+      {
+        e: options.adminEmail,
+        p: options.adminPassword,
+      },
+    );
     const auth = { authorization: `Bearer ${login.data!.login.token}` };
     const acks: Ack[] = [];
-    const reads: Array<{ id: number; version: number; start: number; instance: number; fromL1: boolean }> = [];
+    const reads: Array<{
+      id: number;
+      version: number;
+      start: number;
+      instance: number;
+      fromL1: boolean;
+    }> = [];
     let writes = 0;
     const deadline = performance.now() + options.durationMs;
     const errorAt: number[] = [];
@@ -156,16 +191,32 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
               auth,
             );
             if (!res.data) errorAt.push(performance.now());
-            else acks.push({ id, version: res.data.updateProduct.version, at: performance.now(), instance });
+            else
+              acks.push({
+                id,
+                version: res.data.updateProduct.version,
+                at: performance.now(),
+                instance,
+              });
             writes++;
           } else {
             const start = performance.now();
-            const res = await gql<{ product: { version: number } }>(url, 'query($id: ID!) { product(id: $id) { version } }', { id: String(id) });
+            const res = await gql<{ product: { version: number } }>(
+              url,
+              'query($id: ID!) { product(id: $id) { version } }',
+              { id: String(id) },
+            );
             if (!res.data?.product) errorAt.push(performance.now());
             else {
               // A reused response is as fresh as the L1 entries it read on that instance: it lags like L1.
               const stats = res.extensions?.stats;
-              reads.push({ id, version: res.data.product.version, start, instance, fromL1: (stats?.l1Hits ?? 0) > 0 || stats?.responseReuse === 'hit' });
+              reads.push({
+                id,
+                version: res.data.product.version,
+                start,
+                instance,
+                fromL1: (stats?.l1Hits ?? 0) > 0 || stats?.responseReuse === 'hit',
+              });
             }
           }
         }
@@ -180,7 +231,9 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
     const violationExamples: CheckerReport['violationExamples'] = [];
     const lags: number[] = [];
     for (const read of reads) {
-      const newer = (acksById.get(read.id) ?? []).filter((a) => a.version > read.version && a.at < read.start);
+      const newer = (acksById.get(read.id) ?? []).filter(
+        (a) => a.version > read.version && a.at < read.start,
+      );
       if (newer.length === 0) continue;
       const first = newer.reduce((x, y) => (y.at < x.at ? y : x));
       const otherInstanceL1 = read.fromL1 && newer.every((a) => a.instance !== read.instance);
@@ -202,7 +255,9 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
       }
     }
     lags.sort((a, b) => a - b);
-    const deliveryMs = await deliveryDelay(instances.map((i) => i.url.replace('/graphql', '/metrics')));
+    const deliveryMs = await deliveryDelay(
+      instances.map((i) => i.url.replace('/graphql', '/metrics')),
+    );
     return {
       deliveryMs,
       operations: reads.length + writes,
@@ -213,7 +268,9 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
       lagMs: { p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), max: lags.at(-1) ?? 0 },
       errors,
       violationExamples,
-      errorsAfterFaultMs: Number.isNaN(faultAt) ? [] : errorAt.map((at) => Math.round(at - faultAt)),
+      errorsAfterFaultMs: Number.isNaN(faultAt)
+        ? []
+        : errorAt.map((at) => Math.round(at - faultAt)),
     };
   } finally {
     for (const instance of instances) instance.process.kill('SIGTERM');

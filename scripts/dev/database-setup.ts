@@ -9,7 +9,12 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../../src/config/config.js';
-import { createProgressReporter, explainDatabaseError, isDatabaseEmpty, seedCatalog } from '../../src/db/seed/index.js';
+import {
+  createProgressReporter,
+  explainDatabaseError,
+  isDatabaseEmpty,
+  seedCatalog,
+} from '../../src/db/seed/index.js';
 
 /** A failure already explained in words: printed without a stack trace. */
 export class StartError extends Error {}
@@ -27,14 +32,20 @@ function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1));
 }
 
-async function withAdmin<T>(url: string, name: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+async function withAdmin<T>(
+  url: string,
+  name: string,
+  fn: (admin: pg.Client) => Promise<T>,
+): Promise<T> {
   const adminUrl = new URL(url);
   adminUrl.pathname = '/postgres';
   let admin: pg.Client;
   try {
     admin = await connect(adminUrl.toString());
   } catch (error) {
-    throw new StartError(`The server's "postgres" database is not reachable to create or reset "${name}" (${(error as Error).message}).`);
+    throw new StartError(
+      `The server's "postgres" database is not reachable to create or reset "${name}" (${(error as Error).message}).`,
+    );
   }
   try {
     return await fn(admin);
@@ -51,7 +62,10 @@ export async function ensureDatabaseExists(config: Config): Promise<void> {
     return;
   } catch (error) {
     if ((error as { code?: string }).code !== '3D000') {
-      throw new StartError(explainDatabaseError(error, config.database) ?? `Cannot connect to DATABASE_URL: ${String(error)}`);
+      throw new StartError(
+        explainDatabaseError(error, config.database) ??
+          `Cannot connect to DATABASE_URL: ${String(error)}`,
+      );
     }
   }
   const name = databaseName(url);
@@ -63,7 +77,10 @@ export async function ensureDatabaseExists(config: Config): Promise<void> {
       const code = (error as { code?: string }).code;
       // 42P04: created meanwhile by someone else, which is all we wanted.
       if (code !== '42P04') {
-        const hint = code === '42501' ? 'the user in DATABASE_URL may not create databases; create it yourself' : (error as Error).message;
+        const hint =
+          code === '42501'
+            ? 'the user in DATABASE_URL may not create databases; create it yourself'
+            : (error as Error).message;
         throw new StartError(`Could not create database "${name}": ${hint}.`);
       }
     }
@@ -137,7 +154,10 @@ export function forgetPrepared(config: Config): void {
 }
 
 /** Opens the database, applies pending migrations, seeds it when empty, and closes it. */
-export async function migrateAndSeed(config: Config, log: (message: string) => void): Promise<void> {
+export async function migrateAndSeed(
+  config: Config,
+  log: (message: string) => void,
+): Promise<void> {
   const stamp = readyStamp(config);
   const dir = path.resolve(config.database.pgliteDir);
   // A lock left behind means a process died holding the database: check it fully.
@@ -154,10 +174,15 @@ export async function migrateAndSeed(config: Config, log: (message: string) => v
 async function prepare(config: Config, log: (message: string) => void): Promise<void> {
   const { openDatabase, EmbeddedDatabaseError } = await import('../../src/db/database.js');
   const { EmbeddedDatabaseBusyError } = await import('../../src/db/pglite-lock.js');
-  const { applyMigrations, readMigrations, MigrationStateError } = await import('../../src/db/migrations.js');
+  const { applyMigrations, readMigrations, MigrationStateError } =
+    await import('../../src/db/migrations.js');
   let db;
   try {
-    db = await openDatabase({ ...config.database, statementTimeoutMs: 0, onStatement: () => undefined });
+    db = await openDatabase({
+      ...config.database,
+      statementTimeoutMs: 0,
+      onStatement: () => undefined,
+    });
   } catch (error) {
     if (error instanceof EmbeddedDatabaseError) {
       const reason = (error.cause as Error)?.message?.split('\n')[0] ?? String(error.cause);
@@ -178,7 +203,11 @@ async function prepare(config: Config, log: (message: string) => void): Promise<
       if (error instanceof MigrationStateError) throw new StartError(error.message);
       throw error;
     }
-    log(result.applied.length ? `applied ${result.applied.join(', ')}` : `up to date (${result.alreadyApplied} applied)`);
+    log(
+      result.applied.length
+        ? `applied ${result.applied.join(', ')}`
+        : `up to date (${result.alreadyApplied} applied)`,
+    );
 
     if (!(await isDatabaseEmpty(db.prisma))) {
       log('the database already has data; not seeding (`npm run seed -- --reset` starts over)');
@@ -193,7 +222,9 @@ async function prepare(config: Config, log: (message: string) => void): Promise<
       progress.stop();
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    log(`seeded ${counts.products} products, ${counts.reviews} reviews and ${counts.users} users in ${seconds} s`);
+    log(
+      `seeded ${counts.products} products, ${counts.reviews} reviews and ${counts.users} users in ${seconds} s`,
+    );
   } finally {
     await db.close();
   }

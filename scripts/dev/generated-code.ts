@@ -37,7 +37,12 @@ export const PRISMA_CLIENT: Generator = {
 
 export const GRAPHQL_CODEGEN: Generator = {
   name: 'GraphQL types and typed client (graphql-codegen)',
-  inputs: () => ['codegen.yml', 'node_modules/@graphql-codegen/cli/package.json', ...filesIn('schema', /\.graphql$/), ...filesIn('client/operations', /\.tsx?$/)],
+  inputs: () => [
+    'codegen.yml',
+    'node_modules/@graphql-codegen/cli/package.json',
+    ...filesIn('schema', /\.graphql$/),
+    ...filesIn('client/operations', /\.tsx?$/),
+  ],
   outputs: ['src/graphql/generated', 'client/generated'],
   stamp: 'src/graphql/generated/.inputs.sha256',
   command: ['npm', 'run', '--silent', 'codegen', '--', '--silent'],
@@ -45,7 +50,8 @@ export const GRAPHQL_CODEGEN: Generator = {
 
 export function fingerprint(generator: Generator): string {
   const hash = createHash('sha256');
-  for (const file of generator.inputs()) hash.update(file).update('\0').update(readFileSync(file)).update('\0');
+  for (const file of generator.inputs())
+    hash.update(file).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex');
 }
 
@@ -61,16 +67,28 @@ export function isUpToDate(generator: Generator): boolean {
 function run(command: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const [bin, ...args] = command as [string, ...string[]];
-    const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' });
+    const child = spawn(bin, args, {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      shell: process.platform === 'win32',
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`\`${command.join(' ')}\` failed (${signal ?? `exit code ${code}`}); see its output above.`)),
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(
+              `\`${command.join(' ')}\` failed (${signal ?? `exit code ${code}`}); see its output above.`,
+            ),
+          ),
     );
   });
 }
 
 /** Runs the generator unless its output is current; returns whether it ran. */
-export async function generateIfChanged(generator: Generator, log: (message: string) => void): Promise<boolean> {
+export async function generateIfChanged(
+  generator: Generator,
+  log: (message: string) => void,
+): Promise<boolean> {
   if (isUpToDate(generator)) {
     log(`${generator.name}: up to date`);
     return false;

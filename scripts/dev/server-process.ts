@@ -27,12 +27,18 @@ function start(): ChildProcess {
 }
 
 function exited(child: ChildProcess): Promise<number> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? 1);
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 143))));
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve(child.exitCode ?? 1);
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 143))),
+  );
 }
 
 /** Runs the server until this process is asked to stop; resolves with the exit code to use. */
-export function runServer(options: { watch: boolean; onCrash?: (code: number) => void }): Promise<number> {
+export function runServer(options: {
+  watch: boolean;
+  onCrash?: (code: number) => void;
+}): Promise<number> {
   let child = start();
   let stopping = false;
   let restarting: Promise<void> | undefined;
@@ -57,7 +63,10 @@ export function runServer(options: { watch: boolean; onCrash?: (code: number) =>
         if (which !== child || restarting) return; // replaced by a restart
         if (!stopping && code !== 0) options.onCrash?.(code);
         if (stopping || !options.watch) finish(code);
-        else console.error(`\n✖ The API stopped (exit code ${code}); it starts again when you save a file under src/ or schema/.`);
+        else
+          console.error(
+            `\n✖ The API stopped (exit code ${code}); it starts again when you save a file under src/ or schema/.`,
+          );
       });
     onChildExit(child);
 

@@ -27,7 +27,9 @@ export class TokenService {
   /** Imported once: given raw bytes, jose imports the key again on every sign and verify. */
   private readonly key: KeyObject;
 
-  private readonly verified = new LRUCache<string, { viewer: Viewer; expiresAt: number }>({ max: REMEMBERED_TOKENS });
+  private readonly verified = new LRUCache<string, { viewer: Viewer; expiresAt: number }>({
+    max: REMEMBERED_TOKENS,
+  });
 
   constructor(
     secret: string,
@@ -55,10 +57,14 @@ export class TokenService {
       return null;
     }
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], currentDate: new Date(this.now()) });
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        currentDate: new Date(this.now()),
+      });
       const id = Number(payload.sub);
       const role = payload.role;
-      if (!Number.isSafeInteger(id) || id <= 0 || (role !== 'CUSTOMER' && role !== 'ADMIN')) return null;
+      if (!Number.isSafeInteger(id) || id <= 0 || (role !== 'CUSTOMER' && role !== 'ADMIN'))
+        return null;
       if (typeof payload.exp !== 'number') return null;
       const viewer: Viewer = { id, role };
       this.verified.set(token, { viewer, expiresAt: payload.exp * 1000 });

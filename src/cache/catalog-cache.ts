@@ -11,7 +11,15 @@ import type { RequestStats } from '../observability/request-stats.js';
 import type { CacheRuntime } from './cache-runtime.js';
 import { msgpackCodec } from './codec.js';
 import type { CommitSink, CommittedBatch, CommittedChange } from './committed-batch.js';
-import type { CallGate, Clock, Codec, IdSource, InvalidationTransport, L1Tier, L2Driver } from './contracts.js';
+import type {
+  CallGate,
+  Clock,
+  Codec,
+  IdSource,
+  InvalidationTransport,
+  L1Tier,
+  L2Driver,
+} from './contracts.js';
 import { CollectionCache, type CollectionRef } from './collection-cache.js';
 import { EntityCache } from './entity-cache.js';
 import { InvalidationBus } from './invalidation-bus.js';
@@ -70,7 +78,10 @@ export class CatalogCache implements CommitSink {
   private readonly metrics: Metrics | undefined;
   private readonly now: Clock;
   private readonly policies: ReadonlyMap<string, CachePolicy>;
-  private readonly project: (model: string, row: Record<string, unknown>) => Record<string, unknown>;
+  private readonly project: (
+    model: string,
+    row: Record<string, unknown>,
+  ) => Record<string, unknown>;
   private readonly warn: (message: string, error?: unknown) => void;
   /** Whether L1 is in play (usesL1 without the per-type part). */
   private readonly localReads: boolean;
@@ -101,7 +112,9 @@ export class CatalogCache implements CommitSink {
       },
       onMissed: (reason) => options.metrics?.cacheChangesMissed.inc({ reason }),
       onReplayed: (entities, versionKeys) => {
-        const collections = versionKeys.map((k) => this.keys.collectionOfVersionKey(k)).filter((n): n is string => Boolean(n));
+        const collections = versionKeys
+          .map((k) => this.keys.collectionOfVersionKey(k))
+          .filter((n): n is string => Boolean(n));
         for (const name of collections) this.collections.fence.invalidate(name);
         // Other instances may have copied the older records into L1 before.
         void this.bus?.publish(entities, collections);
@@ -124,7 +137,10 @@ export class CatalogCache implements CommitSink {
     this.now = now;
     this.localReads = options.mode === 'l1+l2';
     const reuseBytes = options.responseReuseBytes ?? 0;
-    this.responses = options.mode === 'l1+l2' && reuseBytes > 0 ? new ResponseStore({ maxBytes: reuseBytes }) : undefined;
+    this.responses =
+      options.mode === 'l1+l2' && reuseBytes > 0
+        ? new ResponseStore({ maxBytes: reuseBytes })
+        : undefined;
     const metrics = options.metrics;
     this.bus =
       options.transport &&
@@ -136,7 +152,8 @@ export class CatalogCache implements CommitSink {
           metrics?.invalidationsReceived.inc();
           this.invalidateLocal(entities, collections);
         },
-        onReceived: (_message, delayMs) => metrics?.invalidationDelay.observe(Math.max(0, delayMs) / 1000),
+        onReceived: (_message, delayMs) =>
+          metrics?.invalidationDelay.observe(Math.max(0, delayMs) / 1000),
         onFlush: (reason) => {
           this.flushLocal();
           metrics?.l1Flushes.inc({ reason: `bus-${reason}` });
@@ -173,13 +190,18 @@ export class CatalogCache implements CommitSink {
           this.entities.store(
             model,
             this.policies.get(model)!,
-            list.map((c) => ({ id: c.id, version: c.version, value: c.row ? this.project(model, c.row) : null })),
+            list.map((c) => ({
+              id: c.id,
+              version: c.version,
+              value: c.row ? this.project(model, c.row) : null,
+            })),
             epoch,
           ),
         ),
       );
       const { names } = await this.collections.bump(batch.collections);
-      for (const [model, list] of groupByModel(partial)) await this.entities.invalidate(model, this.policies.get(model)!, list);
+      for (const [model, list] of groupByModel(partial))
+        await this.entities.invalidate(model, this.policies.get(model)!, list);
       if (batch.origin === 'write') {
         await this.bus?.publish(
           cached.map((c) => ({ key: this.keys.entity(c.model, c.id), version: c.version })),
@@ -208,7 +230,13 @@ export class CatalogCache implements CommitSink {
    * (the caller then goes through its DataLoader). A hit is counted for the
    * request and recorded in its read set.
    */
-  readEntity(model: string, policy: CachePolicy, id: number, stats: RequestStats, reads?: ReadSet): L1Entry | undefined {
+  readEntity(
+    model: string,
+    policy: CachePolicy,
+    id: number,
+    stats: RequestStats,
+    reads?: ReadSet,
+  ): L1Entry | undefined {
     const found = this.entityInL1(model, policy, id);
     if (!found) return undefined;
     this.countLocalHit(policy, stats);
@@ -217,7 +245,12 @@ export class CatalogCache implements CommitSink {
   }
 
   /** A view of a collection from L1, synchronously, as `readEntity` does for entities. */
-  readCollection(policy: CachePolicy, ref: CollectionRef, stats: RequestStats, reads?: ReadSet): L1Entry | undefined {
+  readCollection(
+    policy: CachePolicy,
+    ref: CollectionRef,
+    stats: RequestStats,
+    reads?: ReadSet,
+  ): L1Entry | undefined {
     const found = this.viewInL1(policy, ref);
     if (!found) return undefined;
     this.countLocalHit(policy, stats);
@@ -229,21 +262,36 @@ export class CatalogCache implements CommitSink {
    * Records in `reads` that `value` was served for an entity by a load; the
    * set is spoiled unless L1 holds exactly that value now.
    */
-  noteEntity(reads: ReadSet, model: string, policy: CachePolicy | undefined, id: number, value: unknown): void {
+  noteEntity(
+    reads: ReadSet,
+    model: string,
+    policy: CachePolicy | undefined,
+    id: number,
+    value: unknown,
+  ): void {
     const found = policy && this.entityInL1(model, policy, id);
     if (found && found.entry.value === value) reads.entity(found.key, found.entry);
     else reads.spoil(`${model} ${id} was not served from L1`);
   }
 
   /** Records in `reads` that `value` was served for a view of a collection, as `noteEntity` does. */
-  noteCollection(reads: ReadSet, policy: CachePolicy | undefined, ref: CollectionRef, value: unknown): void {
+  noteCollection(
+    reads: ReadSet,
+    policy: CachePolicy | undefined,
+    ref: CollectionRef,
+    value: unknown,
+  ): void {
     const found = policy && this.viewInL1(policy, ref);
     if (found && found.entry.value === value) reads.collection(found.key, found.name, found.entry);
     else reads.spoil(`${ref.collection.model} ${ref.params} was not served from L1`);
   }
 
   /** The live L1 entry of an entity, with its key; undefined when L1 is not in play for the type or lacks it. */
-  private entityInL1(model: string, policy: CachePolicy, id: number): { key: string; entry: L1Entry } | undefined {
+  private entityInL1(
+    model: string,
+    policy: CachePolicy,
+    id: number,
+  ): { key: string; entry: L1Entry } | undefined {
     if (!this.localReads || policy.strict) return undefined;
     const key = this.keys.entity(model, id);
     const entry = this.l1.get(key);
@@ -251,12 +299,17 @@ export class CatalogCache implements CommitSink {
   }
 
   /** The live L1 entry of a collection view, unless the collection was invalidated since it was loaded. */
-  private viewInL1(policy: CachePolicy, ref: CollectionRef): { key: string; name: string; entry: L1Entry } | undefined {
+  private viewInL1(
+    policy: CachePolicy,
+    ref: CollectionRef,
+  ): { key: string; name: string; entry: L1Entry } | undefined {
     if (!this.localReads || policy.strict) return undefined;
     const name = this.keys.collectionName(ref.collection);
     const key = this.keys.collectionEntryOf(name, ref.params);
     const entry = this.l1.get(key);
-    return entry && this.collections.fence.isValid(name, entry.version) ? { key, name, entry } : undefined;
+    return entry && this.collections.fence.isValid(name, entry.version)
+      ? { key, name, entry }
+      : undefined;
   }
 
   private countLocalHit(policy: CachePolicy, stats: RequestStats): void {
@@ -276,13 +329,17 @@ export class CatalogCache implements CommitSink {
       const entry = entries[i]!;
       if (entry.dead || entry.expiresAt <= now) return false;
       const collection = collections[i];
-      if (collection != null && !this.collections.fence.isValid(collection, entry.version)) return false;
+      if (collection != null && !this.collections.fence.isValid(collection, entry.version))
+        return false;
     }
     return true;
   }
 
   /** Applies another instance's invalidation to this instance's L1. */
-  invalidateLocal(entities: ReadonlyArray<{ key: string; version: number }>, collections: readonly string[]): void {
+  invalidateLocal(
+    entities: ReadonlyArray<{ key: string; version: number }>,
+    collections: readonly string[],
+  ): void {
     for (const { key, version } of entities) this.entities.invalidateLocal(key, version);
     for (const name of collections) this.collections.fence.invalidate(name);
   }

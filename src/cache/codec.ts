@@ -37,7 +37,9 @@ export function jsonCodec(): Codec {
       ),
     decode: (buffer) =>
       JSON.parse(buffer.toString('utf8'), (_key, v: unknown) =>
-        v !== null && typeof v === 'object' && DATE_TAG in v ? new Date((v as Record<string, number>)[DATE_TAG]!) : v,
+        v !== null && typeof v === 'object' && DATE_TAG in v
+          ? new Date((v as Record<string, number>)[DATE_TAG]!)
+          : v,
       ),
   };
 }

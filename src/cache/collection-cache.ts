@@ -83,7 +83,9 @@ export class CollectionCache {
       if (read) {
         const raw = read.values;
         epoch = read.epoch;
-        const versions = new Map(versionKeys.map((k, i) => [k, Number(raw[pending.length + i]?.toString() ?? 0) || 0]));
+        const versions = new Map(
+          versionKeys.map((k, i) => [k, Number(raw[pending.length + i]?.toString() ?? 0) || 0]),
+        );
         const now = rt.now();
         const missing: Slot[] = [];
         pending.forEach((slot, i) => {
@@ -91,7 +93,8 @@ export class CollectionCache {
           const buffer = raw[i];
           const record = buffer ? decodeRecord(buffer) : null;
           let value: unknown;
-          const current = record && record.epoch === epoch && epoch > 0 && record.version === slot.version;
+          const current =
+            record && record.epoch === epoch && epoch > 0 && record.version === slot.version;
           if (current && now < record.softExpiresAt + Math.max(0, policy.maxStaleMs)) {
             try {
               value = rt.codec.decode(record.payload);
@@ -107,7 +110,12 @@ export class CollectionCache {
           found.set(slot.key, value);
           if (usesL1(rt, policy)) {
             const ttl = Math.min(jitter(policy.l1TtlMs, rt.random), record!.softExpiresAt - now);
-            rt.l1.set(slot.key, { version: stamp, value, expiresAt: now + ttl, size: buffer!.length });
+            rt.l1.set(slot.key, {
+              version: stamp,
+              value,
+              expiresAt: now + ttl,
+              size: buffer!.length,
+            });
           }
         });
         countTiers(this.rt, 'l2', policy, pending.length - missing.length, missing.length, stats);
@@ -156,10 +164,22 @@ export class CollectionCache {
       // Without a version and epoch read from L2 we cannot guard a fill, so L2 is skipped.
       // Kept past expiry for the fail-safe; a bump makes it unreachable at once.
       const ttlMs = ttl + policy.maxStaleMs;
-      if (epoch !== undefined) fills.push({ versionKey: slot.versionKey, expectedVersion: slot.version, key: slot.key, record, ttlMs });
+      if (epoch !== undefined)
+        fills.push({
+          versionKey: slot.versionKey,
+          expectedVersion: slot.version,
+          key: slot.key,
+          record,
+          ttlMs,
+        });
       if (usesL1(rt, policy)) {
         const l1Ttl = Math.min(ttl, jitter(policy.l1TtlMs, rt.random));
-        rt.l1.set(slot.key, { version: stamp, value: values[i], expiresAt: now + l1Ttl, size: record.length });
+        rt.l1.set(slot.key, {
+          version: stamp,
+          value: values[i],
+          expiresAt: now + l1Ttl,
+          size: record.length,
+        });
       }
     });
     if (epoch !== undefined) await rt.l2.fillCollections(fills, epoch, stats);
@@ -176,8 +196,9 @@ export class CollectionCache {
     for (const name of names) this.fence.invalidate(name);
     if (!usesL2(rt) || names.length === 0) return { names, l2: true };
     const unique = new Map(collections.map((c) => [rt.keys.collectionName(c), c]));
-    const bumped = await rt.l2.bumpCollections([...unique.values()].map((c) => rt.keys.collectionVersion(c)));
+    const bumped = await rt.l2.bumpCollections(
+      [...unique.values()].map((c) => rt.keys.collectionVersion(c)),
+    );
     return { names, l2: bumped !== undefined };
   }
-
 }

@@ -110,7 +110,10 @@ export interface L2Driver {
    */
   checkServer(epochKey: string, serverId: string, now: number): Promise<number>;
   /** Records for `keys` (null where absent), and the epoch. */
-  read(keys: readonly string[], epochKey: string): Promise<{ values: Array<Buffer | null>; epoch: number }>;
+  read(
+    keys: readonly string[],
+    epochKey: string,
+  ): Promise<{ values: Array<Buffer | null>; epoch: number }>;
   /** Creates the epoch (at `now`) if missing; returns it. */
   ensureEpoch(epochKey: string, now: number): Promise<number>;
   /** Advances the epoch to max(current + 1, now); returns it. */
@@ -131,7 +134,12 @@ export interface L2Driver {
    * `<version>|<now>|<epoch>|x` is stored under the current epoch; each
    * subject to the version rule. Nothing is stored when there is no epoch.
    */
-  writeEntities(epochKey: string, writes: readonly EntityWrite[], expectedEpoch: number, now: number): Promise<{ epoch: number; outcomes: WriteOutcome[] }>;
+  writeEntities(
+    epochKey: string,
+    writes: readonly EntityWrite[],
+    expectedEpoch: number,
+    now: number,
+  ): Promise<{ epoch: number; outcomes: WriteOutcome[] }>;
   /**
    * Per pair: the record when one of the current epoch, present or "not
    * found" and softly fresh at `now`, is stored; else true when the lease was
@@ -145,7 +153,11 @@ export interface L2Driver {
     now: number,
   ): Promise<{ epoch: number; results: Array<Buffer | boolean> }>;
   /** Stores each fill whose collection version is still the expected one, under the expected epoch; returns how many. */
-  fillCollections(epochKey: string, fills: readonly CollectionFill[], expectedEpoch: number): Promise<number>;
+  fillCollections(
+    epochKey: string,
+    fills: readonly CollectionFill[],
+    expectedEpoch: number,
+  ): Promise<number>;
   /** Increments collection version counters (kept `ttlMs`); returns the new versions. */
   bumpCollections(versionKeys: readonly string[], ttlMs: number): Promise<number[]>;
   /** SET NX PX: true when this token now holds the lease. */

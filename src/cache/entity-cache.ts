@@ -78,7 +78,16 @@ export class EntityCache {
 
     const fallback = new Map<number, unknown>();
     let epoch: number | undefined;
-    if (pending.length > 0) ({ missing: pending, epoch } = await this.readL2(model, policy, pending, found, fetch, fallback, stats));
+    if (pending.length > 0)
+      ({ missing: pending, epoch } = await this.readL2(
+        model,
+        policy,
+        pending,
+        found,
+        fetch,
+        fallback,
+        stats,
+      ));
 
     // A load that finished while this read was in L2 has filled L1: use it.
     if (pending.length > 0 && usesL1(rt, policy)) {
@@ -90,14 +99,17 @@ export class EntityCache {
     }
 
     if (pending.length > 0) {
-      const backingOff = rt.now() - this.databaseFailedAt < DATABASE_BACKOFF_MS && pending.every((p) => fallback.has(p.id));
+      const backingOff =
+        rt.now() - this.databaseFailedAt < DATABASE_BACKOFF_MS &&
+        pending.every((p) => fallback.has(p.id));
       const settled = backingOff
         ? pending.map(() => ({ status: 'rejected' as const, reason: undefined }))
         : await Promise.allSettled(this.loadOnce(model, policy, pending, fetch, epoch, stats));
       for (const [i, outcome] of settled.entries()) {
         const { id } = pending[i]!;
         if (outcome.status === 'fulfilled') found.set(id, outcome.value as T | null);
-        else if (fallback.has(id)) this.serveFailSafe(policy, id, fallback.get(id), found, backingOff, stats);
+        else if (fallback.has(id))
+          this.serveFailSafe(policy, id, fallback.get(id), found, backingOff, stats);
         else throw outcome.reason;
       }
     }
@@ -134,7 +146,10 @@ export class EntityCache {
     stats: RequestStats | undefined,
   ): Promise<{ missing: Pending[]; epoch: number | undefined }> {
     const rt = this.rt;
-    const read = await rt.l2.read(pending.map((p) => p.key), stats);
+    const read = await rt.l2.read(
+      pending.map((p) => p.key),
+      stats,
+    );
     if (!read) return { missing: pending, epoch: undefined };
     const now = rt.now();
     const missing: Pending[] = [];
@@ -146,7 +161,8 @@ export class EntityCache {
       // A record of another epoch was written before a change L2 missed: a miss.
       const record = decoded && read.epoch > 0 && decoded.epoch === read.epoch ? decoded : null;
       const value = record ? this.decode(record) : undefined;
-      if (buffer && record && value === undefined && record.kind !== 'invalidated') undecodable.push(p.key);
+      if (buffer && record && value === undefined && record.kind !== 'invalidated')
+        undecodable.push(p.key);
       if (!record || value === undefined) return missing.push(p);
       if (record.softExpiresAt <= now) {
         if (now >= record.softExpiresAt + policy.graceMs) {
@@ -158,7 +174,12 @@ export class EntityCache {
         rt.metrics?.cacheStaleServed.inc({ type: policy.type });
       } else if (usesL1(rt, policy)) {
         const ttl = Math.min(jitter(policy.l1TtlMs, rt.random), record.softExpiresAt - now);
-        rt.l1.set(p.key, { version: record.version, value, expiresAt: now + ttl, size: buffer!.length });
+        rt.l1.set(p.key, {
+          version: record.version,
+          value,
+          expiresAt: now + ttl,
+          size: buffer!.length,
+        });
       }
       found.set(p.id, value as T | null);
     });
@@ -194,7 +215,12 @@ export class EntityCache {
    * lease refreshes it, so across all instances about one load runs per key
    * while everyone else keeps serving the stale value.
    */
-  private async refreshStale<T extends VersionedRow>(model: string, policy: CachePolicy, ids: number[], fetch: FetchRows<T>): Promise<void> {
+  private async refreshStale<T extends VersionedRow>(
+    model: string,
+    policy: CachePolicy,
+    ids: number[],
+    fetch: FetchRows<T>,
+  ): Promise<void> {
     const rt = this.rt;
     const keys = ids.map((id) => rt.keys.entity(model, id));
     const token = randomUUID();
@@ -233,10 +259,26 @@ export class EntityCache {
     const idByKey = new Map(wanted.map((w) => [w.key, w.id]));
     return this.flights.run([...idByKey.keys()], (keys) => {
       const ids = keys.map((key) => idByKey.get(key)!);
-      const load = (indexes: number[], fillEpoch: number | undefined, lease?: { keys: string[]; token: string }) =>
-        this.fetchAndFill(model, policy, indexes.map((i) => ids[i]!), fetch, fillEpoch, lease, stats);
+      const load = (
+        indexes: number[],
+        fillEpoch: number | undefined,
+        lease?: { keys: string[]; token: string },
+      ) =>
+        this.fetchAndFill(
+          model,
+          policy,
+          indexes.map((i) => ids[i]!),
+          fetch,
+          fillEpoch,
+          lease,
+          stats,
+        );
       // Without an epoch L2 could not be read: no lease, and no L2 fill.
-      if (epoch === undefined) return load(keys.map((_, i) => i), undefined);
+      if (epoch === undefined)
+        return load(
+          keys.map((_, i) => i),
+          undefined,
+        );
       return loadWithLeases<T | null>(this.rt, keys, {
         decode: (record) => this.decodeRaw(record) as T | null | undefined,
         load,
@@ -267,13 +309,23 @@ export class EntityCache {
       return { id, version: row ? row.version : ABSENT_VERSION, value: row };
     });
     const { fills, l1 } = this.records(model, policy, entries, epoch ?? 0);
-    const stored = epoch === undefined ? undefined : await this.rt.l2.fillEntities(fills, epoch, lease, stats);
-    this.setL1(policy, l1, stored?.map((ok) => (ok ? 'value' : 'kept')));
+    const stored =
+      epoch === undefined ? undefined : await this.rt.l2.fillEntities(fills, epoch, lease, stats);
+    this.setL1(
+      policy,
+      l1,
+      stored?.map((ok) => (ok ? 'value' : 'kept')),
+    );
     return rows;
   }
 
   /** Builds the L2 records and L1 entries for values at their versions. */
-  private records(model: string, policy: CachePolicy, entries: ReadonlyArray<{ id: number; version: number; value: unknown }>, epoch: number) {
+  private records(
+    model: string,
+    policy: CachePolicy,
+    entries: ReadonlyArray<{ id: number; version: number; value: unknown }>,
+    epoch: number,
+  ) {
     const rt = this.rt;
     const now = rt.now();
     const fills: EntityFill[] = [];
@@ -286,14 +338,21 @@ export class EntityCache {
       const extra = value === null ? 0 : Math.max(policy.graceMs, policy.maxStaleMs);
       const record = encodeRecord(version, now + ttl, payload, epoch);
       fills.push({ key, version, record, ttlMs: ttl + extra });
-      const l1Ttl = Math.min(ttl, jitter(value === null ? policy.negativeTtlMs : policy.l1TtlMs, rt.random));
+      const l1Ttl = Math.min(
+        ttl,
+        jitter(value === null ? policy.negativeTtlMs : policy.l1TtlMs, rt.random),
+      );
       l1.push({ key, entry: { version, value, expiresAt: now + l1Ttl, size: record.length } });
     }
     return { fills, l1 };
   }
 
   /** Puts values in L1 unless L2 kept a newer version (or only a fence could be stored). */
-  private setL1(policy: CachePolicy, l1: Array<{ key: string; entry: L1Entry }>, outcomes: Array<'value' | 'fence' | 'kept'> | undefined): void {
+  private setL1(
+    policy: CachePolicy,
+    l1: Array<{ key: string; entry: L1Entry }>,
+    outcomes: Array<'value' | 'fence' | 'kept'> | undefined,
+  ): void {
     if (!usesL1(this.rt, policy)) return;
     l1.forEach(({ key, entry }, i) => {
       const outcome = outcomes?.[i] ?? 'value';
@@ -317,7 +376,10 @@ export class EntityCache {
     const rt = this.rt;
     if (!usesL2(rt) || entries.length === 0) return;
     const { fills, l1 } = this.records(model, policy, entries, epoch ?? 0);
-    const outcomes = await rt.l2.writeEntities(fills.map((f): EntityWrite => ({ ...f, fence: false })), epoch);
+    const outcomes = await rt.l2.writeEntities(
+      fills.map((f): EntityWrite => ({ ...f, fence: false })),
+      epoch,
+    );
     this.setL1(policy, l1, outcomes);
   }
 
@@ -326,10 +388,15 @@ export class EntityCache {
    * write that returned a partial row, or a change seen on the database's
    * change feed): readers miss and reload, and older fills are refused.
    */
-  async invalidate(model: string, policy: CachePolicy, items: ReadonlyArray<{ id: number; version: number }>): Promise<void> {
+  async invalidate(
+    model: string,
+    policy: CachePolicy,
+    items: ReadonlyArray<{ id: number; version: number }>,
+  ): Promise<void> {
     const rt = this.rt;
     if (!usesL2(rt) || items.length === 0) return;
-    const ttl = Math.max(policy.ttlMs, policy.negativeTtlMs) + Math.max(policy.graceMs, policy.maxStaleMs);
+    const ttl =
+      Math.max(policy.ttlMs, policy.negativeTtlMs) + Math.max(policy.graceMs, policy.maxStaleMs);
     const writes = items.map(({ id, version }): EntityWrite => {
       const key = rt.keys.entity(model, id);
       rt.l1.invalidate(key, version);

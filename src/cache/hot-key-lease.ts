@@ -34,7 +34,11 @@ export interface LeaseLoad<V> {
    * under `epoch`, releasing `lease` in the same call; undefined epoch: L2
    * is not usable, load without filling it.
    */
-  load(indexes: number[], epoch: number | undefined, lease: { keys: string[]; token: string } | undefined): Promise<V[]>;
+  load(
+    indexes: number[],
+    epoch: number | undefined,
+    lease: { keys: string[]; token: string } | undefined,
+  ): Promise<V[]>;
   onOutcome?(outcome: 'leased' | 'filled-elsewhere' | 'wait-timeout'): void;
 }
 
@@ -87,7 +91,8 @@ export async function loadWithLeases<V>(
     mine.forEach(() => io.onOutcome?.('leased'));
     await Promise.all([assign(mine, got.epoch, true), assign(unusable, got.epoch, false)]);
     remaining = waiting;
-    if (remaining.length > 0) await new Promise((resolve) => setTimeout(resolve, timing.pollsMs[attempt] ?? 0));
+    if (remaining.length > 0)
+      await new Promise((resolve) => setTimeout(resolve, timing.pollsMs[attempt] ?? 0));
   }
   return values;
 }

@@ -20,20 +20,46 @@ export { CacheKeys, type CollectionId, SHAPE_VERSION } from './keys.js';
 
 // Seams: contracts and implementations.
 export type {
-  CallGate, Clock, Codec, CollectionFill, EntityFill, EntityWrite, IdSource, InvalidationTransport, L1Tier, L2Driver, ShardCall, WriteOutcome,
+  CallGate,
+  Clock,
+  Codec,
+  CollectionFill,
+  EntityFill,
+  EntityWrite,
+  IdSource,
+  InvalidationTransport,
+  L1Tier,
+  L2Driver,
+  ShardCall,
+  WriteOutcome,
 } from './contracts.js';
 export { RedisL2Driver, redisL2 } from './redis-l2-driver.js';
-export { MemoryL2Driver, memoryL2, openGate, type MemoryL2DriverOptions } from './memory-l2-driver.js';
+export {
+  MemoryL2Driver,
+  memoryL2,
+  openGate,
+  type MemoryL2DriverOptions,
+} from './memory-l2-driver.js';
 export { redisTransport, type RedisTransportOptions } from './redis-transport.js';
 export { MemoryHub } from './memory-transport.js';
 export { jsonCodec, msgpackCodec } from './codec.js';
-export { InvalidationBus, type FlushReason, type InvalidationBusOptions, type InvalidationMessage } from './invalidation-bus.js';
+export {
+  InvalidationBus,
+  type FlushReason,
+  type InvalidationBusOptions,
+  type InvalidationMessage,
+} from './invalidation-bus.js';
 
 // The read side, as loaders and response reuse see it.
 export type { CollectionRef } from './collection-cache.js';
 export type { FetchRows, VersionedRow } from './entity-cache.js';
 export { ReadSet, type Dependencies } from './read-set.js';
-export { ResponseStore, type ResponseStoreCounts, type ResponseStoreOptions, type StoredResponse } from './response-store.js';
+export {
+  ResponseStore,
+  type ResponseStoreCounts,
+  type ResponseStoreOptions,
+  type StoredResponse,
+} from './response-store.js';
 
 // Parts, for their tests and tools.
 export { L1Store, type L1Entry, type L1Options } from './l1-store.js';
@@ -43,5 +69,11 @@ export { L2Epoch, type MissedEntity, type MissReason, type RecoveryPlan } from '
 export { decodeRecord, encodeRecord, type L2Record, type RecordKind } from './l2-record.js';
 export { CollectionFence } from './collection-fence.js';
 export { SingleFlight } from './single-flight.js';
-export { acceptsCollectionFill, acceptsFence, acceptsFill, bumpedVersion, VERSION_RULE_LUA } from './version-rule.js';
+export {
+  acceptsCollectionFill,
+  acceptsFence,
+  acceptsFill,
+  bumpedVersion,
+  VERSION_RULE_LUA,
+} from './version-rule.js';
 export * as l2Scripts from './l2-scripts.js';

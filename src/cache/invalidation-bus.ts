@@ -57,7 +57,11 @@ export class InvalidationBus {
   }
 
   /** Publishes one message (`flush`: every receiver drops all of L1); returns whether the transport took it. */
-  async publish(entities: ReadonlyArray<{ key: string; version: number }>, collections: readonly string[], flush = false): Promise<boolean> {
+  async publish(
+    entities: ReadonlyArray<{ key: string; version: number }>,
+    collections: readonly string[],
+    flush = false,
+  ): Promise<boolean> {
     if (entities.length === 0 && collections.length === 0 && !flush) return true;
     const message: InvalidationMessage = {
       i: this.instanceId,
@@ -79,7 +83,12 @@ export class InvalidationBus {
     } catch {
       return;
     }
-    if (typeof message.i !== 'string' || message.i === this.instanceId || !Number.isSafeInteger(message.s)) return;
+    if (
+      typeof message.i !== 'string' ||
+      message.i === this.instanceId ||
+      !Number.isSafeInteger(message.s)
+    )
+      return;
     const last = this.lastSeen.get(message.i);
     this.lastSeen.set(message.i, message.s);
     if (last !== undefined && message.s !== last + 1) {
@@ -91,10 +100,13 @@ export class InvalidationBus {
       return;
     }
     this.options.onInvalidate(
-      (message.e ?? []).filter(([k, v]) => typeof k === 'string' && Number.isSafeInteger(v)).map(([key, version]) => ({ key, version })),
+      (message.e ?? [])
+        .filter(([k, v]) => typeof k === 'string' && Number.isSafeInteger(v))
+        .map(([key, version]) => ({ key, version })),
       (message.c ?? []).filter((c) => typeof c === 'string'),
     );
-    if (Number.isFinite(message.t)) this.options.onReceived?.(message, this.options.now() - message.t);
+    if (Number.isFinite(message.t))
+      this.options.onReceived?.(message, this.options.now() - message.t);
   }
 
   close(): void {

@@ -42,8 +42,10 @@ export class CacheKeys {
     prefix: string,
     readonly shards = 0,
   ) {
-    if (!NAMESPACE.test(prefix)) throw new RangeError(`cache prefix must match ${NAMESPACE}, got ${JSON.stringify(prefix)}`);
-    if (!Number.isSafeInteger(shards) || shards < 0) throw new RangeError(`cache shards must be a non-negative integer, got ${String(shards)}`);
+    if (!NAMESPACE.test(prefix))
+      throw new RangeError(`cache prefix must match ${NAMESPACE}, got ${JSON.stringify(prefix)}`);
+    if (!Number.isSafeInteger(shards) || shards < 0)
+      throw new RangeError(`cache shards must be a non-negative integer, got ${String(shards)}`);
     this.base = `${prefix}:${SHAPE_VERSION}`;
   }
 
@@ -90,7 +92,8 @@ export class CacheKeys {
     const scope = `${c.model}:${c.field ?? '*'}`;
     if (!this.checked.has(scope)) {
       checkModel(c.model);
-      if (c.field !== null && !/^[a-z][A-Za-z0-9]{0,63}$/.test(c.field)) throw new RangeError(`bad collection field ${JSON.stringify(c.field)}`);
+      if (c.field !== null && !/^[a-z][A-Za-z0-9]{0,63}$/.test(c.field))
+        throw new RangeError(`bad collection field ${JSON.stringify(c.field)}`);
       this.checked.add(scope);
     }
     if (c.field === null) return `${c.model}:*`;
@@ -100,7 +103,9 @@ export class CacheKeys {
   /** The key holding a collection's version counter. */
   collectionVersion(c: CollectionId): string {
     const name = this.collectionName(c);
-    return this.shards ? `${this.base}:${this.tagOf(`c:${name}`)}:c:${name}:v` : `${this.base}:c:{${name}}:v`;
+    return this.shards
+      ? `${this.base}:${this.tagOf(`c:${name}`)}:c:${name}:v`
+      : `${this.base}:c:{${name}}:v`;
   }
 
   /** The key of one cached view (`params`, e.g. 'reviews.first=5') of a collection. */
@@ -111,7 +116,9 @@ export class CacheKeys {
   /** `collectionEntry` for a collection whose name (`collectionName`) is already known. */
   collectionEntryOf(name: string, params: string): string {
     if (!PART.test(params)) throw new RangeError(`bad collection params ${JSON.stringify(params)}`);
-    return this.shards ? `${this.base}:${this.tagOf(`c:${name}`)}:c:${name}:${params}` : `${this.base}:c:{${name}}:${params}`;
+    return this.shards
+      ? `${this.base}:${this.tagOf(`c:${name}`)}:c:${name}:${params}`
+      : `${this.base}:c:{${name}}:${params}`;
   }
 
   /** The L2 epoch every record must carry to be valid (see l2-epoch.ts). */
@@ -138,6 +145,7 @@ function checkModel(model: string): string {
 }
 
 function checkId(id: number): number {
-  if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`cache ids must be non-negative integers, got ${String(id)}`);
+  if (!Number.isSafeInteger(id) || id < 0)
+    throw new RangeError(`cache ids must be non-negative integers, got ${String(id)}`);
   return id;
 }

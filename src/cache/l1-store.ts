@@ -37,8 +37,10 @@ export class L1Store {
   private readonly now: () => number;
 
   constructor(options: L1Options) {
-    if (!(options.maxEntries >= 1)) throw new RangeError(`L1 maxEntries must be >= 1, got ${options.maxEntries}`);
-    if (!(options.maxBytes >= 1)) throw new RangeError(`L1 maxBytes must be >= 1, got ${options.maxBytes}`);
+    if (!(options.maxEntries >= 1))
+      throw new RangeError(`L1 maxEntries must be >= 1, got ${options.maxEntries}`);
+    if (!(options.maxBytes >= 1))
+      throw new RangeError(`L1 maxBytes must be >= 1, got ${options.maxBytes}`);
     this.now = options.now;
     this.lru = new LRUCache<string, L1Entry>({
       max: options.maxEntries,

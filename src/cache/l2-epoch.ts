@@ -60,7 +60,10 @@ export class L2Epoch {
   }
 
   /** Records changes L2 may lack; without `change`, what was lost is unknown and the epoch must advance. */
-  markMissed(change?: { entities?: readonly MissedEntity[]; collections?: readonly string[] }): void {
+  markMissed(change?: {
+    entities?: readonly MissedEntity[];
+    collections?: readonly string[];
+  }): void {
     this.missed++;
     if (!change) {
       this.advanceAt = this.missed;
@@ -68,7 +71,8 @@ export class L2Epoch {
     }
     for (const e of change.entities ?? []) {
       const kept = this.fences.get(e.key);
-      if (!kept || kept.version < e.version) this.fences.set(e.key, { ...e, ttlMs: Math.max(e.ttlMs, kept?.ttlMs ?? 0) });
+      if (!kept || kept.version < e.version)
+        this.fences.set(e.key, { ...e, ttlMs: Math.max(e.ttlMs, kept?.ttlMs ?? 0) });
     }
     for (const c of change.collections ?? []) this.bumps.add(c);
     if (this.fences.size + this.bumps.size > MAX_KEPT) this.advanceAt = this.missed;
@@ -76,12 +80,18 @@ export class L2Epoch {
 
   /** What to do to trust L2 again. */
   plan(): RecoveryPlan {
-    return { mark: this.missed, advance: this.advanceAt > this.advancedAt, fences: [...this.fences.values()], bumps: [...this.bumps] };
+    return {
+      mark: this.missed,
+      advance: this.advanceAt > this.advancedAt,
+      fences: [...this.fences.values()],
+      bumps: [...this.bumps],
+    };
   }
 
   /** `plan` was carried out; with an advance, `epoch` is the new epoch. */
   done(plan: RecoveryPlan, epoch?: number): void {
-    for (const f of plan.fences) if (this.fences.get(f.key)?.version === f.version) this.fences.delete(f.key);
+    for (const f of plan.fences)
+      if (this.fences.get(f.key)?.version === f.version) this.fences.delete(f.key);
     for (const b of plan.bumps) this.bumps.delete(b);
     this.recovered = plan.mark;
     if (plan.advance && epoch !== undefined) {

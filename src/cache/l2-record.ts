@@ -26,9 +26,18 @@ export interface L2Record {
 const SEP = 0x7c; // '|'
 
 /** Encodes a record: a payload is a present value, null a "not found", 'invalidated' a fence. */
-export function encodeRecord(version: number, softExpiresAt: number, payload: Buffer | null | 'invalidated', epoch = 0): Buffer {
-  const kind: RecordKind = payload === 'invalidated' ? 'invalidated' : payload ? 'present' : 'absent';
-  const header = Buffer.from(`${version}|${Math.round(softExpiresAt)}|${epoch}|${KIND_BYTE[kind]}`, 'latin1');
+export function encodeRecord(
+  version: number,
+  softExpiresAt: number,
+  payload: Buffer | null | 'invalidated',
+  epoch = 0,
+): Buffer {
+  const kind: RecordKind =
+    payload === 'invalidated' ? 'invalidated' : payload ? 'present' : 'absent';
+  const header = Buffer.from(
+    `${version}|${Math.round(softExpiresAt)}|${epoch}|${KIND_BYTE[kind]}`,
+    'latin1',
+  );
   return Buffer.isBuffer(payload) ? Buffer.concat([header, payload]) : header;
 }
 
@@ -44,6 +53,12 @@ export function decodeRecord(buffer: Buffer): L2Record | null {
   const epoch = epochText === '' ? NaN : Number(epochText);
   const byte = String.fromCharCode(buffer[third + 1]!);
   const kind = (Object.keys(KIND_BYTE) as RecordKind[]).find((k) => KIND_BYTE[k] === byte);
-  if (!kind || !Number.isSafeInteger(version) || !Number.isFinite(softExpiresAt) || !Number.isSafeInteger(epoch)) return null;
+  if (
+    !kind ||
+    !Number.isSafeInteger(version) ||
+    !Number.isFinite(softExpiresAt) ||
+    !Number.isSafeInteger(epoch)
+  )
+    return null;
   return { version, softExpiresAt, epoch, kind, payload: buffer.subarray(third + 2) };
 }

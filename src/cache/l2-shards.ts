@@ -18,7 +18,15 @@
  * checked yet is discarded (epoch -1), as is a check that could not name
  * every server or spanned a change of servers.
  */
-import type { Clock, CollectionFill, EntityFill, EntityWrite, L2Driver, ShardCall, WriteOutcome } from './contracts.js';
+import type {
+  Clock,
+  CollectionFill,
+  EntityFill,
+  EntityWrite,
+  L2Driver,
+  ShardCall,
+  WriteOutcome,
+} from './contracts.js';
 import type { CacheKeys } from './keys.js';
 
 /** The operations the L2 tier calls; `L2Shards.ops` gives them over every shard. */
@@ -86,7 +94,10 @@ export class L2Shards {
    * the highest seen or known. Lower copies are raised (`raised`), and their
    * shards' records do not count until then (`ok` false).
    */
-  private settle(copies: readonly number[], trip: () => void): { epoch: number; ok: boolean[]; raised?: Promise<void> } {
+  private settle(
+    copies: readonly number[],
+    trip: () => void,
+  ): { epoch: number; ok: boolean[]; raised?: Promise<void> } {
     let epoch = Math.max(this.options.known() ?? 0, ...copies);
     if (epoch === 0) epoch = Math.round(this.options.now());
     const ok = copies.map((copy) => copy === epoch);
@@ -100,7 +111,13 @@ export class L2Shards {
   private raiseAll(target: number, trip: () => void): Promise<void> {
     if (this.raising && this.raising.target >= target) return this.raising.done;
     const done = this.driver
-      .batch(this.epochKeys.map((key): ShardCall<number> => ({ key, run: (d) => d.raiseEpoch(key, target) })), trip)
+      .batch(
+        this.epochKeys.map((key): ShardCall<number> => ({
+          key,
+          run: (d) => d.raiseEpoch(key, target),
+        })),
+        trip,
+      )
       .then(() => undefined)
       .finally(() => {
         if (this.raising?.done === done) this.raising = undefined;
@@ -122,7 +139,9 @@ export class L2Shards {
         const ids = await driver.serverIds(this.epochKeys, trip);
         // A server not known yet (slots still loading): the next check runs.
         if (ids.some((id) => !id)) return -1;
-        const copies = await batch(this.epochKeys.map((key, i) => ({ key, run: (d) => d.checkServer(key, ids[i]!, now) })));
+        const copies = await batch(
+          this.epochKeys.map((key, i) => ({ key, run: (d) => d.checkServer(key, ids[i]!, now) })),
+        );
         if (generation !== this.generation) return -1;
         this.checkedOwners = owners;
         const { epoch, raised } = this.settle(copies, trip);
@@ -132,7 +151,16 @@ export class L2Shards {
       read: async (keys) => {
         const generation = this.generation;
         const shards = this.byShard(keys, (key) => key);
-        const replies = await batch(shards.map(({ epochKey, members }) => ({ key: epochKey, run: (d) => d.read(members.map((m) => m.item), epochKey) })));
+        const replies = await batch(
+          shards.map(({ epochKey, members }) => ({
+            key: epochKey,
+            run: (d) =>
+              d.read(
+                members.map((m) => m.item),
+                epochKey,
+              ),
+          })),
+        );
         // Served by a server not checked yet (failover, restart): not to be trusted.
         if (discarded(generation)) return { values: [], epoch: -1 };
         const { epoch, ok, raised } = this.settle(
@@ -142,56 +170,106 @@ export class L2Shards {
         if (raised && replies.some((r) => r.epoch === 0)) await raised.catch(() => undefined);
         const values = new Array<Buffer | null>(keys.length).fill(null);
         shards.forEach(({ members }, s) => {
-          if (ok[s]) members.forEach(({ index }, j) => (values[index] = replies[s]!.values[j] ?? null));
+          if (ok[s])
+            members.forEach(({ index }, j) => (values[index] = replies[s]!.values[j] ?? null));
         });
         return { values, epoch };
       },
       ensureEpoch: async (_epochKey, now) => {
-        const copies = await batch(this.epochKeys.map((key) => ({ key, run: (d) => d.ensureEpoch(key, now) })));
+        const copies = await batch(
+          this.epochKeys.map((key) => ({ key, run: (d) => d.ensureEpoch(key, now) })),
+        );
         return this.settle(copies, trip).epoch;
       },
       advanceEpoch: async (_epochKey, now) => {
         // Every copy moves past its current value, to the same value where they agreed.
         const target = Math.max(now, (this.options.known() ?? 0) + 1);
-        const copies = await batch(this.epochKeys.map((key) => ({ key, run: (d) => d.advanceEpoch(key, target) })));
+        const copies = await batch(
+          this.epochKeys.map((key) => ({ key, run: (d) => d.advanceEpoch(key, target) })),
+        );
         const next = Math.max(...copies);
         await this.raiseAll(next, trip).catch(() => undefined);
         return next;
       },
       fillEntities: async (_epochKey, fills, expectedEpoch, lease) => {
-        const items = [...fills.map((fill) => ({ key: fill.key, fill })), ...(lease?.keys ?? []).map((key) => ({ key, fill: undefined }))];
+        const items = [
+          ...fills.map((fill) => ({ key: fill.key, fill })),
+          ...(lease?.keys ?? []).map((key) => ({ key, fill: undefined })),
+        ];
         const shards = this.byShard(items, (item) => item.key);
         const out = await batch(
           shards.map(({ epochKey, members }) => {
-            const shardFills = members.flatMap((m): EntityFill[] => (m.item.fill ? [m.item.fill] : []));
+            const shardFills = members.flatMap((m): EntityFill[] =>
+              m.item.fill ? [m.item.fill] : [],
+            );
             const leaseKeys = members.flatMap((m) => (m.item.fill ? [] : [m.item.key]));
-            return { key: epochKey, run: (d) => d.fillEntities(epochKey, shardFills, expectedEpoch, lease ? { keys: leaseKeys, token: lease.token } : undefined) };
+            return {
+              key: epochKey,
+              run: (d) =>
+                d.fillEntities(
+                  epochKey,
+                  shardFills,
+                  expectedEpoch,
+                  lease ? { keys: leaseKeys, token: lease.token } : undefined,
+                ),
+            };
           }),
         );
         const stored = new Array<boolean>(fills.length).fill(false);
         shards.forEach(({ members }, s) => {
           let j = 0;
-          for (const { item, index } of members) if (item.fill) stored[index] = out[s]!.stored[j++] === true;
+          for (const { item, index } of members)
+            if (item.fill) stored[index] = out[s]!.stored[j++] === true;
         });
-        return { epoch: this.settle(out.map((r) => r.epoch), trip).epoch, stored };
+        return {
+          epoch: this.settle(
+            out.map((r) => r.epoch),
+            trip,
+          ).epoch,
+          stored,
+        };
       },
       writeEntities: async (_epochKey, writes, expectedEpoch, now) => {
         const shards = this.byShard(writes, (w) => w.key);
         const out = await batch(
           shards.map(({ epochKey, members }) => ({
             key: epochKey,
-            run: (d) => d.writeEntities(epochKey, members.map((m): EntityWrite => m.item), expectedEpoch, now),
+            run: (d) =>
+              d.writeEntities(
+                epochKey,
+                members.map((m): EntityWrite => m.item),
+                expectedEpoch,
+                now,
+              ),
           })),
         );
         const outcomes = new Array<WriteOutcome>(writes.length).fill('kept');
-        shards.forEach(({ members }, s) => members.forEach(({ index }, j) => (outcomes[index] = out[s]!.outcomes[j] ?? 'kept')));
-        return { epoch: this.settle(out.map((r) => r.epoch), trip).epoch, outcomes };
+        shards.forEach(({ members }, s) =>
+          members.forEach(({ index }, j) => (outcomes[index] = out[s]!.outcomes[j] ?? 'kept')),
+        );
+        return {
+          epoch: this.settle(
+            out.map((r) => r.epoch),
+            trip,
+          ).epoch,
+          outcomes,
+        };
       },
       acquireOrRead: async (_epochKey, pairs, token, leaseMs, now) => {
         const generation = this.generation;
         const shards = this.byShard(pairs, (p) => p.key);
         const out = await batch(
-          shards.map(({ epochKey, members }) => ({ key: epochKey, run: (d) => d.acquireOrRead(epochKey, members.map((m) => m.item), token, leaseMs, now) })),
+          shards.map(({ epochKey, members }) => ({
+            key: epochKey,
+            run: (d) =>
+              d.acquireOrRead(
+                epochKey,
+                members.map((m) => m.item),
+                token,
+                leaseMs,
+                now,
+              ),
+          })),
         );
         // Records from a server not checked yet (failover, restart) are not to be trusted.
         if (discarded(generation)) return { epoch: -1, results: [] };
@@ -212,23 +290,57 @@ export class L2Shards {
       fillCollections: async (_epochKey, fills, expectedEpoch) => {
         const shards = this.byShard(fills, (f) => f.versionKey);
         const out = await batch(
-          shards.map(({ epochKey, members }) => ({ key: epochKey, run: (d) => d.fillCollections(epochKey, members.map((m): CollectionFill => m.item), expectedEpoch) })),
+          shards.map(({ epochKey, members }) => ({
+            key: epochKey,
+            run: (d) =>
+              d.fillCollections(
+                epochKey,
+                members.map((m): CollectionFill => m.item),
+                expectedEpoch,
+              ),
+          })),
         );
         return out.reduce((sum, n) => sum + n, 0);
       },
       bumpCollections: async (versionKeys, ttlMs) => {
         const shards = this.byShard(versionKeys, (k) => k);
-        const out = await batch(shards.map(({ epochKey, members }) => ({ key: epochKey, run: (d) => d.bumpCollections(members.map((m) => m.item), ttlMs) })));
+        const out = await batch(
+          shards.map(({ epochKey, members }) => ({
+            key: epochKey,
+            run: (d) =>
+              d.bumpCollections(
+                members.map((m) => m.item),
+                ttlMs,
+              ),
+          })),
+        );
         const versions = new Array<number>(versionKeys.length).fill(0);
-        shards.forEach(({ members }, s) => members.forEach(({ index }, j) => (versions[index] = out[s]![j]!)));
+        shards.forEach(({ members }, s) =>
+          members.forEach(({ index }, j) => (versions[index] = out[s]![j]!)),
+        );
         return versions;
       },
-      acquireLease: async (key, token, ttlMs) => (await batch([{ key, run: (d) => d.acquireLease(key, token, ttlMs) }]))[0]!,
+      acquireLease: async (key, token, ttlMs) =>
+        (await batch([{ key, run: (d) => d.acquireLease(key, token, ttlMs) }]))[0]!,
       releaseLeases: async (keys, token) => {
-        await batch(this.byShard(keys, (k) => k).map(({ epochKey, members }) => ({ key: epochKey, run: (d) => d.releaseLeases(members.map((m) => m.item), token) })));
+        await batch(
+          this.byShard(keys, (k) => k).map(({ epochKey, members }) => ({
+            key: epochKey,
+            run: (d) =>
+              d.releaseLeases(
+                members.map((m) => m.item),
+                token,
+              ),
+          })),
+        );
       },
       delete: async (keys) => {
-        await batch(this.byShard(keys, (k) => k).map(({ epochKey, members }) => ({ key: epochKey, run: (d) => d.delete(members.map((m) => m.item)) })));
+        await batch(
+          this.byShard(keys, (k) => k).map(({ epochKey, members }) => ({
+            key: epochKey,
+            run: (d) => d.delete(members.map((m) => m.item)),
+          })),
+        );
       },
     };
   }

@@ -12,7 +12,15 @@
  * advanced (see l2-epoch.ts), so no record written before can hide them.
  */
 import { countInto, type RequestStats } from '../observability/request-stats.js';
-import type { CallGate, Clock, CollectionFill, EntityFill, EntityWrite, L2Driver, WriteOutcome } from './contracts.js';
+import type {
+  CallGate,
+  Clock,
+  CollectionFill,
+  EntityFill,
+  EntityWrite,
+  L2Driver,
+  WriteOutcome,
+} from './contracts.js';
 import type { CacheKeys } from './keys.js';
 import { L2Epoch, type MissedEntity, type MissReason } from './l2-epoch.js';
 import { L2Shards, type L2Ops } from './l2-shards.js';
@@ -103,7 +111,10 @@ export class L2Store {
   }
 
   /** Records changes L2 may lack; L2 is untrusted until they are replayed (or, without `change`, until the epoch advances). */
-  private missed(reason: MissReason, change?: { entities?: readonly MissedEntity[]; collections?: readonly string[] }): void {
+  private missed(
+    reason: MissReason,
+    change?: { entities?: readonly MissedEntity[]; collections?: readonly string[] },
+  ): void {
     this.epochState.markMissed(change);
     this.options.onMissed?.(reason);
     this.keepRecovering();
@@ -182,7 +193,13 @@ export class L2Store {
       if (next !== undefined) this.epochState.done(plan, next);
       return;
     }
-    const fences = plan.fences.map((f): EntityWrite => ({ key: f.key, version: f.version, record: EMPTY, ttlMs: f.ttlMs, fence: true }));
+    const fences = plan.fences.map((f): EntityWrite => ({
+      key: f.key,
+      version: f.version,
+      record: EMPTY,
+      ttlMs: f.ttlMs,
+      fence: true,
+    }));
     // Both calls are sent together: one round trip.
     const replayed = await this.call((d) =>
       Promise.all([
@@ -192,7 +209,10 @@ export class L2Store {
     );
     if (replayed === undefined) return;
     this.epochState.done(plan);
-    this.options.onReplayed?.(plan.fences.map(({ key, version }) => ({ key, version })), plan.bumps);
+    this.options.onReplayed?.(
+      plan.fences.map(({ key, version }) => ({ key, version })),
+      plan.bumps,
+    );
   }
 
   /** Reads raw values for `keys` and the current epoch in one MGET; undefined when L2 cannot be used. */
@@ -245,7 +265,10 @@ export class L2Store {
    * one known before the write ran) is still current, else fenced. A change
    * that cannot be applied makes L2 untrusted until the epoch advances.
    */
-  async writeEntities(writes: readonly EntityWrite[], epoch: number | undefined): Promise<WriteOutcome[] | undefined> {
+  async writeEntities(
+    writes: readonly EntityWrite[],
+    epoch: number | undefined,
+  ): Promise<WriteOutcome[] | undefined> {
     if (writes.length === 0) return [];
     const missed = { entities: writes.map(({ key, version, ttlMs }) => ({ key, version, ttlMs })) };
     if (!this.usable()) return void this.missed('write-skipped', missed);
@@ -274,7 +297,11 @@ export class L2Store {
   }
 
   /** Epoch- and collection-version-guarded fills in one script call. */
-  async fillCollections(fills: readonly CollectionFill[], epoch: number, stats?: RequestStats): Promise<number | undefined> {
+  async fillCollections(
+    fills: readonly CollectionFill[],
+    epoch: number,
+    stats?: RequestStats,
+  ): Promise<number | undefined> {
     if (fills.length === 0) return 0;
     if (!this.usable()) return undefined;
     return this.call((d) => d.fillCollections(this.epochKey, fills, epoch), stats);

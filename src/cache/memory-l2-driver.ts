@@ -6,7 +6,16 @@
  * with no services at all. Several caches given one driver share it, as
  * instances share Redis. Not for production: nothing leaves the process.
  */
-import type { CallGate, Clock, CollectionFill, EntityFill, EntityWrite, L2Driver, ShardCall, WriteOutcome } from './contracts.js';
+import type {
+  CallGate,
+  Clock,
+  CollectionFill,
+  EntityFill,
+  EntityWrite,
+  L2Driver,
+  ShardCall,
+  WriteOutcome,
+} from './contracts.js';
 import { decodeRecord } from './l2-record.js';
 import { acceptsCollectionFill, acceptsFence, acceptsFill, bumpedVersion } from './version-rule.js';
 
@@ -68,7 +77,10 @@ export class MemoryL2Driver implements L2Driver {
     return this.epoch(epochKey);
   }
 
-  async read(keys: readonly string[], epochKey: string): Promise<{ values: Array<Buffer | null>; epoch: number }> {
+  async read(
+    keys: readonly string[],
+    epochKey: string,
+  ): Promise<{ values: Array<Buffer | null>; epoch: number }> {
     return { values: keys.map((k) => this.get(k)), epoch: this.epoch(epochKey) };
   }
 
@@ -95,18 +107,27 @@ export class MemoryL2Driver implements L2Driver {
       this.put(f.key, f.record, f.ttlMs);
       return true;
     });
-    for (const key of lease?.keys ?? []) if (this.text(key) === lease!.token) this.slots.delete(key);
+    for (const key of lease?.keys ?? [])
+      if (this.text(key) === lease!.token) this.slots.delete(key);
     return { epoch: this.epoch(epochKey), stored };
   }
 
-  async writeEntities(epochKey: string, writes: readonly EntityWrite[], expectedEpoch: number, now: number): Promise<{ epoch: number; outcomes: WriteOutcome[] }> {
+  async writeEntities(
+    epochKey: string,
+    writes: readonly EntityWrite[],
+    expectedEpoch: number,
+    now: number,
+  ): Promise<{ epoch: number; outcomes: WriteOutcome[] }> {
     const epochText = this.text(epochKey);
     const outcomes = writes.map((w): WriteOutcome => {
       if (epochText === undefined) return 'kept';
       const fence = w.fence || epochText !== String(expectedEpoch);
-      const record = fence ? Buffer.from(`${w.version}|${Math.round(now)}|${epochText}|x`, 'latin1') : w.record;
+      const record = fence
+        ? Buffer.from(`${w.version}|${Math.round(now)}|${epochText}|x`, 'latin1')
+        : w.record;
       const current = this.versionAt(w.key);
-      if (!(fence ? acceptsFence(current, w.version) : acceptsFill(current, w.version))) return 'kept';
+      if (!(fence ? acceptsFence(current, w.version) : acceptsFill(current, w.version)))
+        return 'kept';
       this.put(w.key, record, w.ttlMs);
       return fence ? 'fence' : 'value';
     });
@@ -124,7 +145,13 @@ export class MemoryL2Driver implements L2Driver {
     const results = pairs.map(({ key, leaseKey }): Buffer | boolean => {
       const raw = this.get(key);
       const record = raw && decodeRecord(raw);
-      if (epochText !== undefined && record && String(record.epoch) === epochText && record.kind !== 'invalidated' && record.softExpiresAt > now) {
+      if (
+        epochText !== undefined &&
+        record &&
+        String(record.epoch) === epochText &&
+        record.kind !== 'invalidated' &&
+        record.softExpiresAt > now
+      ) {
         return raw!;
       }
       if (this.get(leaseKey) !== null) return false;
@@ -134,12 +161,22 @@ export class MemoryL2Driver implements L2Driver {
     return { epoch: this.epoch(epochKey), results };
   }
 
-  async fillCollections(epochKey: string, fills: readonly CollectionFill[], expectedEpoch: number): Promise<number> {
+  async fillCollections(
+    epochKey: string,
+    fills: readonly CollectionFill[],
+    expectedEpoch: number,
+  ): Promise<number> {
     if (this.text(epochKey) !== String(expectedEpoch)) return 0;
     let stored = 0;
     for (const f of fills) {
       const current = this.text(f.versionKey);
-      if (!acceptsCollectionFill(current === undefined ? undefined : Number(current), f.expectedVersion)) continue;
+      if (
+        !acceptsCollectionFill(
+          current === undefined ? undefined : Number(current),
+          f.expectedVersion,
+        )
+      )
+        continue;
       this.put(f.key, f.record, f.ttlMs);
       stored++;
     }
@@ -188,7 +225,10 @@ export class MemoryL2Driver implements L2Driver {
     return `memory-node-${hash % this.nodes}`;
   }
 
-  async serverIds(keys: readonly string[], onRoundTrip: () => void): Promise<Array<string | undefined>> {
+  async serverIds(
+    keys: readonly string[],
+    onRoundTrip: () => void,
+  ): Promise<Array<string | undefined>> {
     const owners = keys.map((key) => this.ownerOf(key));
     for (let i = 0; i < new Set(owners).size; i++) onRoundTrip();
     return owners.map(() => this.server);
@@ -220,7 +260,10 @@ export class MemoryL2Driver implements L2Driver {
 
   private put(key: string, value: Buffer | string, ttlMs?: number): void {
     const buffer = Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1');
-    this.slots.set(key, { value: buffer, expiresAt: ttlMs === undefined ? undefined : this.now() + Math.max(1, Math.round(ttlMs)) });
+    this.slots.set(key, {
+      value: buffer,
+      expiresAt: ttlMs === undefined ? undefined : this.now() + Math.max(1, Math.round(ttlMs)),
+    });
   }
 }
 
@@ -244,6 +287,9 @@ export function openGate(onFailure?: (error: unknown) => void): CallGate {
 }
 
 /** L2 in memory: a fresh driver (or a shared one, for several instances) behind an open gate. */
-export function memoryL2(driver: MemoryL2Driver = new MemoryL2Driver()): { driver: MemoryL2Driver; gate: CallGate } {
+export function memoryL2(driver: MemoryL2Driver = new MemoryL2Driver()): {
+  driver: MemoryL2Driver;
+  gate: CallGate;
+} {
   return { driver, gate: openGate() };
 }

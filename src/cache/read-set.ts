@@ -50,6 +50,9 @@ export class ReadSet {
 
   freeze(): Dependencies {
     const keys = [...this.entries.keys()];
-    return { entries: keys.map((k) => this.entries.get(k)!), collections: keys.map((k) => this.collections.get(k) ?? null) };
+    return {
+      entries: keys.map((k) => this.entries.get(k)!),
+      collections: keys.map((k) => this.collections.get(k) ?? null),
+    };
   }
 }

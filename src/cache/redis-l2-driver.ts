@@ -14,9 +14,26 @@ import type { ChainableCommander } from 'ioredis';
 import { isNoScript, LuaScript, type ScriptArg } from '../redis/lua-script.js';
 import { isCluster, type RedisConnection, type RedisGate } from '../redis/redis-client.js';
 import { groupByNode, nodeOf } from '../redis/slot-batches.js';
-import type { CallGate, CollectionFill, EntityFill, EntityWrite, L2Driver, ShardCall, WriteOutcome } from './contracts.js';
+import type {
+  CallGate,
+  CollectionFill,
+  EntityFill,
+  EntityWrite,
+  L2Driver,
+  ShardCall,
+  WriteOutcome,
+} from './contracts.js';
 import {
-  ACQUIRE_OR_READ, ADVANCE_EPOCH, BUMP_COLLECTIONS, CHECK_SERVER, ENSURE_EPOCH, FILL_COLLECTIONS, FILL_ENTITIES, RAISE_EPOCH, RELEASE_LEASE, WRITE_ENTITIES,
+  ACQUIRE_OR_READ,
+  ADVANCE_EPOCH,
+  BUMP_COLLECTIONS,
+  CHECK_SERVER,
+  ENSURE_EPOCH,
+  FILL_COLLECTIONS,
+  FILL_ENTITIES,
+  RAISE_EPOCH,
+  RELEASE_LEASE,
+  WRITE_ENTITIES,
 } from './l2-scripts.js';
 
 const scripts = {
@@ -33,11 +50,17 @@ const scripts = {
 };
 
 const ttl = (ms: number) => Math.max(1, Math.round(ms));
-const epochOf = (raw: Buffer | string | number | null | undefined) => Number(raw?.toString() ?? 0) || 0;
+const epochOf = (raw: Buffer | string | number | null | undefined) =>
+  Number(raw?.toString() ?? 0) || 0;
 
 /** How an operation reaches Redis: sent at once, or queued on a batch's pipeline. */
 interface Sender {
-  script<R>(script: LuaScript<R>, keys: readonly ScriptArg[], args: readonly ScriptArg[], buffers?: boolean): Promise<R>;
+  script<R>(
+    script: LuaScript<R>,
+    keys: readonly ScriptArg[],
+    args: readonly ScriptArg[],
+    buffers?: boolean,
+  ): Promise<R>;
   command<R>(name: string, args: readonly ScriptArg[], buffers?: boolean): Promise<R>;
 }
 
@@ -57,10 +80,20 @@ interface Queued {
 }
 
 /** Queues each operation for `flush`; once flushed, sends at once. */
-function queueing(client: RedisConnection, key: string, queue: Queued[], flushed: () => boolean): Sender {
+function queueing(
+  client: RedisConnection,
+  key: string,
+  queue: Queued[],
+  flushed: () => boolean,
+): Sender {
   const now = direct(client);
   return {
-    script: <R>(script: LuaScript<R>, keys: readonly ScriptArg[], args: readonly ScriptArg[], buffers?: boolean) => {
+    script: <R>(
+      script: LuaScript<R>,
+      keys: readonly ScriptArg[],
+      args: readonly ScriptArg[],
+      buffers?: boolean,
+    ) => {
       if (flushed()) return now.script(script, keys, args, buffers);
       return new Promise<R>((resolve, reject) =>
         queue.push({
@@ -68,7 +101,8 @@ function queueing(client: RedisConnection, key: string, queue: Queued[], flushed
           add: (p) => script.queue(p, keys, args, { buffers }),
           settle: (error, reply) => {
             if (!error) resolve(reply as R);
-            else if (isNoScript(error)) now.script(script, keys, args, buffers).then(resolve, reject);
+            else if (isNoScript(error))
+              now.script(script, keys, args, buffers).then(resolve, reject);
             else reject(error);
           },
         }),
@@ -77,7 +111,11 @@ function queueing(client: RedisConnection, key: string, queue: Queued[], flushed
     command: <R>(name: string, args: readonly ScriptArg[], buffers?: boolean) => {
       if (flushed()) return now.command<R>(name, args, buffers);
       return new Promise<R>((resolve, reject) =>
-        queue.push({ key, add: (p) => void p[buffers ? 'callBuffer' : 'call'](name, ...args), settle: (e, r) => (e ? reject(e) : resolve(r as R)) }),
+        queue.push({
+          key,
+          add: (p) => void p[buffers ? 'callBuffer' : 'call'](name, ...args),
+          settle: (e, r) => (e ? reject(e) : resolve(r as R)),
+        }),
       );
     },
   };
@@ -99,7 +137,9 @@ export class RedisL2Driver implements L2Driver {
     client.on('ready', listener);
     // A cluster node joined, left or reconnected: it may have restarted or
     // failed over, and hold records older than writes it lost.
-    if (isCluster(client)) for (const event of ['+node', '-node'] as const) client.on(event, () => client.status === 'ready' && listener());
+    if (isCluster(client))
+      for (const event of ['+node', '-node'] as const)
+        client.on(event, () => client.status === 'ready' && listener());
     if (client.status === 'ready') listener();
   }
 
@@ -108,10 +148,19 @@ export class RedisL2Driver implements L2Driver {
   }
 
   async checkServer(epochKey: string, serverId: string, now: number): Promise<number> {
-    return epochOf(await this.send.script(scripts.checkServer, [epochKey, `${epochKey}:server`], [serverId, Math.round(now)]));
+    return epochOf(
+      await this.send.script(
+        scripts.checkServer,
+        [epochKey, `${epochKey}:server`],
+        [serverId, Math.round(now)],
+      ),
+    );
   }
 
-  async read(keys: readonly string[], epochKey: string): Promise<{ values: Array<Buffer | null>; epoch: number }> {
+  async read(
+    keys: readonly string[],
+    epochKey: string,
+  ): Promise<{ values: Array<Buffer | null>; epoch: number }> {
     const values = await this.send.command<Array<Buffer | null>>('mget', [...keys, epochKey], true);
     const epoch = epochOf(values.pop());
     return { values, epoch };
@@ -126,7 +175,9 @@ export class RedisL2Driver implements L2Driver {
   }
 
   async raiseEpoch(epochKey: string, target: number): Promise<number> {
-    return epochOf(await this.send.script(scripts.raiseEpoch, [epochKey], [String(Math.round(target))]));
+    return epochOf(
+      await this.send.script(scripts.raiseEpoch, [epochKey], [String(Math.round(target))]),
+    );
   }
 
   async fillEntities(
@@ -137,15 +188,32 @@ export class RedisL2Driver implements L2Driver {
   ): Promise<{ epoch: number; stored: boolean[] }> {
     const keys = [epochKey, ...fills.map((f) => f.key), ...(lease?.keys ?? [])];
     const args = fills.flatMap((f) => [f.version, f.record, ttl(f.ttlMs)]);
-    const out = await this.send.script(scripts.fillEntities, keys, [String(expectedEpoch), lease?.token ?? '', fills.length, ...args]);
+    const out = await this.send.script(scripts.fillEntities, keys, [
+      String(expectedEpoch),
+      lease?.token ?? '',
+      fills.length,
+      ...args,
+    ]);
     return { epoch: epochOf(out[0]), stored: out.slice(1).map((flag) => flag === 1) };
   }
 
-  async writeEntities(epochKey: string, writes: readonly EntityWrite[], expectedEpoch: number, now: number): Promise<{ epoch: number; outcomes: WriteOutcome[] }> {
+  async writeEntities(
+    epochKey: string,
+    writes: readonly EntityWrite[],
+    expectedEpoch: number,
+    now: number,
+  ): Promise<{ epoch: number; outcomes: WriteOutcome[] }> {
     const keys = [epochKey, ...writes.map((w) => w.key)];
     const args = writes.flatMap((w) => [w.version, w.record, ttl(w.ttlMs), w.fence ? 1 : 0]);
-    const out = await this.send.script(scripts.writeEntities, keys, [String(expectedEpoch), Math.round(now), ...args]);
-    return { epoch: epochOf(out[0]), outcomes: out.slice(1).map((flag) => (flag === 1 ? 'value' : flag === 2 ? 'fence' : 'kept')) };
+    const out = await this.send.script(scripts.writeEntities, keys, [
+      String(expectedEpoch),
+      Math.round(now),
+      ...args,
+    ]);
+    return {
+      epoch: epochOf(out[0]),
+      outcomes: out.slice(1).map((flag) => (flag === 1 ? 'value' : flag === 2 ? 'fence' : 'kept')),
+    };
   }
 
   async acquireOrRead(
@@ -156,14 +224,28 @@ export class RedisL2Driver implements L2Driver {
     now: number,
   ): Promise<{ epoch: number; results: Array<Buffer | boolean> }> {
     const keys = [epochKey, ...pairs.flatMap((p) => [p.key, p.leaseKey])];
-    const out = await this.send.script(scripts.acquireOrRead, keys, [token, ttl(leaseMs), Math.round(now)], true);
-    return { epoch: epochOf(out[0]), results: out.slice(1).map((r) => (Buffer.isBuffer(r) ? r : r === 1)) };
+    const out = await this.send.script(
+      scripts.acquireOrRead,
+      keys,
+      [token, ttl(leaseMs), Math.round(now)],
+      true,
+    );
+    return {
+      epoch: epochOf(out[0]),
+      results: out.slice(1).map((r) => (Buffer.isBuffer(r) ? r : r === 1)),
+    };
   }
 
-  async fillCollections(epochKey: string, fills: readonly CollectionFill[], expectedEpoch: number): Promise<number> {
+  async fillCollections(
+    epochKey: string,
+    fills: readonly CollectionFill[],
+    expectedEpoch: number,
+  ): Promise<number> {
     const keys = [epochKey, ...fills.flatMap((f) => [f.versionKey, f.key])];
     const args = fills.flatMap((f) => [String(f.expectedVersion), f.record, ttl(f.ttlMs)]);
-    return Number(await this.send.script(scripts.fillCollections, keys, [String(expectedEpoch), ...args]));
+    return Number(
+      await this.send.script(scripts.fillCollections, keys, [String(expectedEpoch), ...args]),
+    );
   }
 
   async bumpCollections(versionKeys: readonly string[], ttlMs: number): Promise<number[]> {
@@ -186,7 +268,16 @@ export class RedisL2Driver implements L2Driver {
     const queue: Queued[] = [];
     let flushed = false;
     // Each call queues its command(s) synchronously, before its first await.
-    const results = Promise.all(calls.map((call) => call.run(new RedisL2Driver(this.client, queueing(this.client, call.key, queue, () => flushed)))));
+    const results = Promise.all(
+      calls.map((call) =>
+        call.run(
+          new RedisL2Driver(
+            this.client,
+            queueing(this.client, call.key, queue, () => flushed),
+          ),
+        ),
+      ),
+    );
     // Handled below; a call that fails before the pipelines are back is not an unhandled rejection meanwhile.
     results.catch(() => undefined);
     flushed = true;
@@ -199,7 +290,10 @@ export class RedisL2Driver implements L2Driver {
         try {
           replies = (await pipeline.exec()) ?? [];
         } catch (error) {
-          replies = group.map(() => [error instanceof Error ? error : new Error(String(error)), null]);
+          replies = group.map(() => [
+            error instanceof Error ? error : new Error(String(error)),
+            null,
+          ]);
         }
         group.forEach((queued, i) => {
           const [error, reply] = replies[i] ?? [new Error('no reply from Redis'), null];
@@ -214,7 +308,10 @@ export class RedisL2Driver implements L2Driver {
     return nodeOf(this.client, key);
   }
 
-  async serverIds(keys: readonly string[], onRoundTrip: () => void): Promise<Array<string | undefined>> {
+  async serverIds(
+    keys: readonly string[],
+    onRoundTrip: () => void,
+  ): Promise<Array<string | undefined>> {
     const client = this.client;
     if (!isCluster(client)) {
       onRoundTrip();
@@ -228,7 +325,12 @@ export class RedisL2Driver implements L2Driver {
         return node.info('server');
       }),
     );
-    const runIds = new Map(nodes.map((node, i) => [`${node.options.host}:${node.options.port}`, /run_id:(\w+)/.exec(infos[i]!)?.[1]]));
+    const runIds = new Map(
+      nodes.map((node, i) => [
+        `${node.options.host}:${node.options.port}`,
+        /run_id:(\w+)/.exec(infos[i]!)?.[1],
+      ]),
+    );
     return keys.map((key) => runIds.get(this.ownerOf(key) ?? ''));
   }
 }

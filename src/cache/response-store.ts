@@ -38,12 +38,14 @@ export class ResponseStore<X> {
   readonly counts: ResponseStoreCounts = { hits: 0, misses: 0, invalidations: 0, stores: 0 };
 
   constructor(options: ResponseStoreOptions) {
-    if (!(options.maxBytes >= 1024)) throw new RangeError(`response store maxBytes must be >= 1024, got ${options.maxBytes}`);
+    if (!(options.maxBytes >= 1024))
+      throw new RangeError(`response store maxBytes must be >= 1024, got ${options.maxBytes}`);
     this.lru = new LRUCache<string, StoredResponse<X>>({
       max: options.maxEntries ?? 100_000,
       maxSize: options.maxBytes,
       // Body and key as UTF-16 at most, two references per dependency, and the entry itself.
-      sizeCalculation: (entry, key) => 2 * (entry.body.length + key.length) + 16 * entry.deps.entries.length + 128,
+      sizeCalculation: (entry, key) =>
+        2 * (entry.body.length + key.length) + 16 * entry.deps.entries.length + 128,
     });
   }
 

@@ -15,11 +15,17 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 /** `host:port[,host:port...]`, e.g. `10.0.0.1:7000,10.0.0.2:7000`. */
 const hostPortList = z
   .string()
-  .regex(/^[A-Za-z0-9.[\]:-]+:\d{1,5}(,[A-Za-z0-9.[\]:-]+:\d{1,5})*$/, 'must be a comma-separated list of host:port')
+  .regex(
+    /^[A-Za-z0-9.[\]:-]+:\d{1,5}(,[A-Za-z0-9.[\]:-]+:\d{1,5})*$/,
+    'must be a comma-separated list of host:port',
+  )
   .transform((value) =>
     value.split(',').map((item) => {
       const at = item.lastIndexOf(':');
-      return { host: item.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(item.slice(at + 1)) };
+      return {
+        host: item.slice(0, at).replace(/^\[(.*)\]$/, '$1'),
+        port: Number(item.slice(at + 1)),
+      };
     }),
   )
   .refine((nodes) => nodes.every((n) => n.port >= 1 && n.port <= 65535), 'ports must be 1-65535');
@@ -32,12 +38,18 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgresql://')
-    .refine(parsesAsUrl, 'is not a valid URL (percent-encode special characters in the user name and password)')
+    .refine(
+      parsesAsUrl,
+      'is not a valid URL (percent-encode special characters in the user name and password)',
+    )
     .optional(),
   /** PostgreSQL streaming replicas for reads, comma-separated URLs (needs DATABASE_URL). */
   DATABASE_REPLICA_URLS: z
     .string()
-    .refine((v) => v.split(',').every((u) => /^postgres(ql)?:\/\//.test(u) && URL.canParse(u)), 'must be comma-separated postgresql:// URLs')
+    .refine(
+      (v) => v.split(',').every((u) => /^postgres(ql)?:\/\//.test(u) && URL.canParse(u)),
+      'must be comma-separated postgresql:// URLs',
+    )
     .transform((v) => v.split(','))
     .optional(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
@@ -56,7 +68,10 @@ const schema = z.object({
   REDIS_CLUSTER_NODES: hostPortList.optional(),
   /** Redis Sentinel: the sentinels `host:port,host:port`, and the monitored master's name. */
   REDIS_SENTINELS: hostPortList.optional(),
-  REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only, at most 64').optional(),
+  REDIS_SENTINEL_MASTER: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only, at most 64')
+    .optional(),
   /** Password (and ACL user) of the data nodes in Cluster and Sentinel mode; in standalone mode put them in REDIS_URL. */
   REDIS_PASSWORD: z.string().min(1).optional(),
   REDIS_USERNAME: z.string().min(1).optional(),
@@ -70,11 +85,16 @@ const schema = z.object({
   CACHE_ENABLED: bool.default(true),
   /** 'l1+l2' (default), 'l2' (no in-process tier) or 'off' (DataLoader only). */
   CACHE_MODE: z.enum(['l1+l2', 'l2', 'off']).default('l1+l2'),
-  CACHE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits, _ . - only, at most 32').default('catalog'),
+  CACHE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits, _ . - only, at most 32')
+    .default('catalog'),
   CACHE_L1_MAX_ENTRIES: int(100, 10_000_000).default(50_000),
   CACHE_L1_MAX_BYTES: int(1024 * 1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   /** Bytes of whole responses kept for versioned reuse (l1+l2 mode); 0 turns reuse off. */
-  RESPONSE_REUSE_MAX_BYTES: z.union([z.literal('0').transform(() => 0), int(64 * 1024, 16 * 1024 * 1024 * 1024)]).default(32 * 1024 * 1024),
+  RESPONSE_REUSE_MAX_BYTES: z
+    .union([z.literal('0').transform(() => 0), int(64 * 1024, 16 * 1024 * 1024 * 1024)])
+    .default(32 * 1024 * 1024),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(24 * 3600),
   /** Turns @rateLimit enforcement off (benchmarks, load tests behind one IP). */
@@ -99,9 +119,21 @@ const schema = z.object({
    */
   LOG_BUFFER_BYTES: int(0, 1_048_576).default(4096),
   /** Prefix of every Prometheus metric name. */
-  METRICS_PREFIX: z.string().regex(/^([a-zA-Z_][a-zA-Z0-9_]{0,31})?$/, 'letters, digits and _ only, at most 32, not starting with a digit').default('catalog_'),
+  METRICS_PREFIX: z
+    .string()
+    .regex(
+      /^([a-zA-Z_][a-zA-Z0-9_]{0,31})?$/,
+      'letters, digits and _ only, at most 32, not starting with a digit',
+    )
+    .default('catalog_'),
   /** Operation names that get their own metric label; when unset, the first METRICS_MAX_OPERATIONS names seen. */
-  METRICS_OPERATION_NAMES: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(,[A-Za-z_][A-Za-z0-9_]*)*$/, 'a comma-separated list of GraphQL operation names').optional(),
+  METRICS_OPERATION_NAMES: z
+    .string()
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]*(,[A-Za-z_][A-Za-z0-9_]*)*$/,
+      'a comma-separated list of GraphQL operation names',
+    )
+    .optional(),
   METRICS_MAX_OPERATIONS: int(0, 1000).default(100),
 });
 
@@ -117,7 +149,14 @@ export interface Config {
   production: boolean;
   host: string;
   port: number;
-  database: { url?: string; replicaUrls: string[]; pgliteDir: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number };
+  database: {
+    url?: string;
+    replicaUrls: string[];
+    pgliteDir: string;
+    poolSize: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+  };
   redis: {
     /** The standalone URL (also the default when no Cluster or Sentinel is configured). */
     url: string;
@@ -158,22 +197,38 @@ function redisTopology(e: Parsed, given: Record<string, string | undefined>): Re
   if (e.REDIS_CLUSTER_NODES && e.REDIS_SENTINELS) {
     throw bad('REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: choose Cluster or Sentinel');
   }
-  const multi = e.REDIS_CLUSTER_NODES ? 'REDIS_CLUSTER_NODES' : e.REDIS_SENTINELS ? 'REDIS_SENTINELS' : undefined;
-  if (multi && given.REDIS_URL) throw bad(`REDIS_URL and ${multi} are both set: REDIS_URL is for a standalone server only`);
+  const multi = e.REDIS_CLUSTER_NODES
+    ? 'REDIS_CLUSTER_NODES'
+    : e.REDIS_SENTINELS
+      ? 'REDIS_SENTINELS'
+      : undefined;
+  if (multi && given.REDIS_URL)
+    throw bad(`REDIS_URL and ${multi} are both set: REDIS_URL is for a standalone server only`);
   if (!e.REDIS_SENTINELS && (e.REDIS_SENTINEL_MASTER || e.REDIS_SENTINEL_PASSWORD)) {
     throw bad('REDIS_SENTINEL_MASTER and REDIS_SENTINEL_PASSWORD need REDIS_SENTINELS');
   }
   if (!multi && (e.REDIS_PASSWORD || e.REDIS_USERNAME)) {
-    throw bad('REDIS_PASSWORD and REDIS_USERNAME apply to Cluster and Sentinel; for a standalone server put them in REDIS_URL');
+    throw bad(
+      'REDIS_PASSWORD and REDIS_USERNAME apply to Cluster and Sentinel; for a standalone server put them in REDIS_URL',
+    );
   }
   if (e.REDIS_CACHE_SHARDS === 0 && e.REDIS_CLUSTER_NODES) {
-    throw bad('REDIS_CACHE_SHARDS=0 cannot be used with REDIS_CLUSTER_NODES: a cluster needs at least 1 hash-tag group');
+    throw bad(
+      'REDIS_CACHE_SHARDS=0 cannot be used with REDIS_CLUSTER_NODES: a cluster needs at least 1 hash-tag group',
+    );
   }
   const auth = { password: e.REDIS_PASSWORD, username: e.REDIS_USERNAME };
   if (e.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES, ...auth };
   if (e.REDIS_SENTINELS) {
-    if (!e.REDIS_SENTINEL_MASTER) throw bad('REDIS_SENTINELS needs REDIS_SENTINEL_MASTER (the name the sentinels monitor)');
-    return { mode: 'sentinel', sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, sentinelPassword: e.REDIS_SENTINEL_PASSWORD, ...auth };
+    if (!e.REDIS_SENTINEL_MASTER)
+      throw bad('REDIS_SENTINELS needs REDIS_SENTINEL_MASTER (the name the sentinels monitor)');
+    return {
+      mode: 'sentinel',
+      sentinels: e.REDIS_SENTINELS,
+      masterName: e.REDIS_SENTINEL_MASTER,
+      sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+      ...auth,
+    };
   }
   return { mode: 'standalone', url: e.REDIS_URL };
 }
@@ -190,7 +245,12 @@ export function printable(name: string, value: string | undefined): string {
   if (value === undefined) return 'unset';
   if (SECRET_SETTINGS.has(name)) return '(value hidden)';
   if (name === 'DATABASE_REPLICA_URLS') {
-    return value.split(',').some((u) => !URL.canParse(u)) ? '(value hidden: it may hold a password)' : value.split(',').map((u) => printable('DATABASE_URL', u)).join(',');
+    return value.split(',').some((u) => !URL.canParse(u))
+      ? '(value hidden: it may hold a password)'
+      : value
+          .split(',')
+          .map((u) => printable('DATABASE_URL', u))
+          .join(',');
   }
   if (URL_SETTINGS.has(name)) {
     if (!URL.canParse(value)) return '(value hidden: it may hold a password)';
@@ -207,7 +267,9 @@ export function printable(name: string, value: string | undefined): string {
  * shown with their password masked), so start-up stops with a clear message.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -219,11 +281,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production && !e.JWT_SECRET) {
-    throw new ConfigError('Invalid configuration: JWT_SECRET must be set in production (at least 32 characters)');
+    throw new ConfigError(
+      'Invalid configuration: JWT_SECRET must be set in production (at least 32 characters)',
+    );
   }
   const topology = redisTopology(e, cleaned);
   if (e.DATABASE_REPLICA_URLS && !e.DATABASE_URL) {
-    throw new ConfigError('Invalid configuration: DATABASE_REPLICA_URLS needs DATABASE_URL (the primary); the embedded database has no replicas');
+    throw new ConfigError(
+      'Invalid configuration: DATABASE_REPLICA_URLS needs DATABASE_URL (the primary); the embedded database has no replicas',
+    );
   }
   return {
     env: e.NODE_ENV,
@@ -242,7 +308,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: e.REDIS_URL,
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       topology,
-      cacheShards: e.REDIS_CACHE_SHARDS ?? (topology.mode === 'cluster' ? DEFAULT_CLUSTER_SHARDS : 0),
+      cacheShards:
+        e.REDIS_CACHE_SHARDS ?? (topology.mode === 'cluster' ? DEFAULT_CLUSTER_SHARDS : 0),
     },
     cache: {
       mode: e.CACHE_ENABLED ? e.CACHE_MODE : 'off',

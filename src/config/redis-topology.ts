@@ -11,6 +11,13 @@ export type RedisTopology =
   /** One server (or a managed endpoint that hides its failover). */
   | { mode: 'standalone'; url: string }
   /** A primary with replicas, failed over by sentinels; ioredis asks them for the current primary. */
-  | { mode: 'sentinel'; sentinels: HostPort[]; masterName: string; password?: string; username?: string; sentinelPassword?: string }
+  | {
+      mode: 'sentinel';
+      sentinels: HostPort[];
+      masterName: string;
+      password?: string;
+      username?: string;
+      sentinelPassword?: string;
+    }
   /** Redis Cluster: keys spread over several primaries by hash slot. */
   | { mode: 'cluster'; nodes: HostPort[]; password?: string; username?: string };

@@ -37,11 +37,17 @@ export function parseChange(payload: string, relations: RelationMap): CommittedB
   }
   if (!relations.has(n.t) || !Number.isSafeInteger(n.id) || !Number.isSafeInteger(n.v)) return null;
   const op = n.op === 'insert' ? 'create' : n.op;
-  const rows = [n.old, n.new].filter((r): r is Record<string, unknown> => r !== null).map((r) => ({ ...r, id: n.id }));
+  const rows = [n.old, n.new]
+    .filter((r): r is Record<string, unknown> => r !== null)
+    .map((r) => ({ ...r, id: n.id }));
   const collections: CollectionId[] = affectedCollections(relations, n.t, op, rows);
   // The notification carries keys, not the whole row: a partly known change (fenced), or a delete.
   const version = op === 'delete' ? n.v + 1 : n.v;
-  return { changes: [{ model: n.t, id: n.id, version, row: op === 'delete' ? null : undefined }], collections, origin: 'feed' };
+  return {
+    changes: [{ model: n.t, id: n.id, version, row: op === 'delete' ? null : undefined }],
+    collections,
+    origin: 'feed',
+  };
 }
 
 export interface ChangeFeedOptions {

@@ -4,11 +4,18 @@
  * COMMIT/ROLLBACK (which Prisma sends as statements). The per-request count in
  * `extensions.stats` and the `db_statements_total` metric both come from here.
  */
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
+import type {
+  SqlDriverAdapter,
+  SqlDriverAdapterFactory,
+  Transaction,
+} from '@prisma/driver-adapter-utils';
 
 export type StatementListener = () => void;
 
-function countQueries<T extends { queryRaw: unknown; executeRaw: unknown }>(target: T, onStatement: StatementListener): T {
+function countQueries<T extends { queryRaw: unknown; executeRaw: unknown }>(
+  target: T,
+  onStatement: StatementListener,
+): T {
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver);
@@ -32,7 +39,10 @@ function countQueries<T extends { queryRaw: unknown; executeRaw: unknown }>(targ
 }
 
 /** Returns a factory whose adapters call `onStatement` once per SQL statement. */
-export function countingAdapterFactory(factory: SqlDriverAdapterFactory, onStatement: StatementListener): SqlDriverAdapterFactory {
+export function countingAdapterFactory(
+  factory: SqlDriverAdapterFactory,
+  onStatement: StatementListener,
+): SqlDriverAdapterFactory {
   return new Proxy(factory, {
     get(obj, prop, receiver) {
       if (prop === 'connect') {

@@ -10,9 +10,22 @@ const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 /** SQLSTATE: query_canceled (statement_timeout), shutdown, cannot connect now, too many connections. */
 const SQLSTATES = new Set(['57014', '57P01', '57P02', '57P03', '53300']);
 /** Socket errors. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 /** Driver adapter error kinds. */
-const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'DatabaseDoesNotExist', 'SocketTimeout', 'ConnectionClosed', 'TooManyConnections']);
+const ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'DatabaseDoesNotExist',
+  'SocketTimeout',
+  'ConnectionClosed',
+  'TooManyConnections',
+]);
 /** node-postgres and pg-pool raise plain Errors; their messages are the only sign. */
 const MESSAGES = [
   'Query read timeout',
@@ -23,10 +36,30 @@ const MESSAGES = [
 ];
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, message, kind, originalCode } = e as { code?: unknown; message?: unknown; kind?: unknown; originalCode?: unknown };
-    if (typeof code === 'string' && (PRISMA_CODES.has(code) || SQLSTATES.has(code) || SOCKET_CODES.has(code) || code.startsWith('08'))) return true;
-    if (typeof originalCode === 'string' && (SQLSTATES.has(originalCode) || originalCode.startsWith('08'))) return true;
+  for (
+    let e = error, depth = 0;
+    e && typeof e === 'object' && depth < 6;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
+    const { code, message, kind, originalCode } = e as {
+      code?: unknown;
+      message?: unknown;
+      kind?: unknown;
+      originalCode?: unknown;
+    };
+    if (
+      typeof code === 'string' &&
+      (PRISMA_CODES.has(code) ||
+        SQLSTATES.has(code) ||
+        SOCKET_CODES.has(code) ||
+        code.startsWith('08'))
+    )
+      return true;
+    if (
+      typeof originalCode === 'string' &&
+      (SQLSTATES.has(originalCode) || originalCode.startsWith('08'))
+    )
+      return true;
     if (typeof kind === 'string' && ADAPTER_KINDS.has(kind)) return true;
     if (typeof message === 'string' && MESSAGES.some((m) => message.includes(m))) return true;
   }

@@ -23,20 +23,31 @@ export interface DatabaseIdentity {
   name: string;
 }
 
-export async function readDatabaseIdentity(prisma: PrismaClient, warn?: (message: string, error: unknown) => void): Promise<DatabaseIdentity> {
+export async function readDatabaseIdentity(
+  prisma: PrismaClient,
+  warn?: (message: string, error: unknown) => void,
+): Promise<DatabaseIdentity> {
   const [row] = await prisma.$queryRawUnsafe<Array<{ name: string; oid: string }>>(
     'SELECT current_database()::text AS name, (SELECT oid FROM pg_database WHERE datname = current_database())::text AS oid',
   );
   let system = 'unknown';
   try {
-    const [control] = await prisma.$queryRawUnsafe<Array<{ system: string }>>('SELECT system_identifier::text AS system FROM pg_control_system()');
+    const [control] = await prisma.$queryRawUnsafe<Array<{ system: string }>>(
+      'SELECT system_identifier::text AS system FROM pg_control_system()',
+    );
     system = control?.system ?? system;
   } catch (error) {
     // Servers that restrict pg_control_system() to monitoring roles: name and
     // OID still tell the databases of one cluster apart.
-    warn?.('pg_control_system() is not readable: the cache namespace uses the database name and OID only', error);
+    warn?.(
+      'pg_control_system() is not readable: the cache namespace uses the database name and OID only',
+      error,
+    );
   }
   const name = row?.name ?? 'unknown';
-  const digest = createHash('sha256').update(`${system}/${row?.oid ?? ''}/${name}`).digest('hex').slice(0, 12);
+  const digest = createHash('sha256')
+    .update(`${system}/${row?.oid ?? ''}/${name}`)
+    .digest('hex')
+    .slice(0, 12);
   return { id: `db${digest}`, name };
 }

@@ -52,7 +52,11 @@ export interface Database {
    * `onReconnect` is called after it had to reconnect (notifications may have
    * been missed in between).
    */
-  listen(channel: string, listener: ChangeListener, onReconnect?: () => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    listener: ChangeListener,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>>;
   /** Read replicas (empty without any), and the primary's WAL position they are compared with. */
   readonly replicas: readonly Replica[];
   primaryLsn(): Promise<string>;
@@ -73,9 +77,12 @@ export class EmbeddedDatabaseError extends Error {
     cause: unknown,
   ) {
     const reason = String((cause as Error)?.message ?? cause).split('\n')[0];
-    super(`The embedded database in ${dataDir} cannot be opened (${reason}); if it is damaged, \`npm run dev -- --reset\` deletes it and starts over`, {
-      cause,
-    });
+    super(
+      `The embedded database in ${dataDir} cannot be opened (${reason}); if it is damaged, \`npm run dev -- --reset\` deletes it and starts over`,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -102,13 +109,22 @@ function createPool(url: string, options: DatabaseOptions): pg.Pool {
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = createPool(url, options);
-  const prisma = new PrismaClient({ adapter: countingAdapterFactory(new PrismaPg(pool), options.onStatement) });
+  const prisma = new PrismaClient({
+    adapter: countingAdapterFactory(new PrismaPg(pool), options.onStatement),
+  });
   const replicas = (options.replicaUrls ?? []).map((replicaUrl) => {
     const replicaPool = createPool(replicaUrl, options);
-    const replica = new PrismaClient({ adapter: countingAdapterFactory(new PrismaPg(replicaPool), options.onStatement) });
+    const replica = new PrismaClient({
+      adapter: countingAdapterFactory(new PrismaPg(replicaPool), options.onStatement),
+    });
     return {
       prisma: replica,
-      replayLsn: async () => (await replicaPool.query<{ lsn: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS lsn')).rows[0]?.lsn ?? null,
+      replayLsn: async () =>
+        (
+          await replicaPool.query<{ lsn: string | null }>(
+            'SELECT pg_last_wal_replay_lsn()::text AS lsn',
+          )
+        ).rows[0]?.lsn ?? null,
       close: async () => {
         await replica.$disconnect();
         await replicaPool.end();
@@ -120,7 +136,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     kind: 'postgres',
     prisma,
     replicas,
-    primaryLsn: async () => (await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn,
+    primaryLsn: async () =>
+      (await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn,
     raw: {
       query: async <T>(sql: string) => (await pool.query(sql)).rows as T[],
       runScript: async (sql: string) => {
@@ -128,11 +145,22 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       },
     },
     listen: async (channel, listener, onReconnect) => {
-      const stop = await listenPostgres(url, channel, listener, onReconnect, options.connectTimeoutMs);
+      const stop = await listenPostgres(
+        url,
+        channel,
+        listener,
+        onReconnect,
+        options.connectTimeoutMs,
+      );
       listeners.push(stop);
       return stop;
     },
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize }),
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: options.poolSize,
+    }),
     close: async () => {
       await Promise.all(listeners.map((stop) => stop()));
       await Promise.all(replicas.map((r) => r.close()));
@@ -156,7 +184,11 @@ async function listenPostgres(
   const quoted = `"${channel.replaceAll('"', '""')}"`;
 
   const connect = async (isReconnect: boolean): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
+    const c = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+    });
     c.on('notification', (msg) => {
       if (msg.channel === channel && msg.payload !== undefined) listener(msg.payload);
     });
@@ -212,7 +244,9 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     throw new EmbeddedDatabaseError(dataDir, error);
   }
   const factory = new PrismaPGlite(db) as unknown as SqlDriverAdapterFactory;
-  const prisma = new PrismaClient({ adapter: countingAdapterFactory(factory, options.onStatement) });
+  const prisma = new PrismaClient({
+    adapter: countingAdapterFactory(factory, options.onStatement),
+  });
   return {
     kind: 'pglite',
     prisma,

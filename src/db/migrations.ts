@@ -43,7 +43,8 @@ export function readMigrations(dir: string): Migration[] {
     .filter((entry) => statSync(path.join(dir, entry)).isDirectory())
     .sort()
     .map((name) => {
-      if (!NAME.test(name)) throw new MigrationStateError(`Unexpected migration folder name ${JSON.stringify(name)}`);
+      if (!NAME.test(name))
+        throw new MigrationStateError(`Unexpected migration folder name ${JSON.stringify(name)}`);
       const sql = readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
       return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
     });
@@ -68,7 +69,9 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 )`;
 
 async function appliedRows(db: MigrationTarget): Promise<AppliedRow[]> {
-  const [exists] = await db.query<{ found: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS found`);
+  const [exists] = await db.query<{ found: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS found`,
+  );
   if (!exists?.found) return [];
   return db.query<AppliedRow>(
     `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back
@@ -77,17 +80,25 @@ async function appliedRows(db: MigrationTarget): Promise<AppliedRow[]> {
 }
 
 /** Names of the migrations in `migrations` that the database has not applied yet. */
-export async function pendingMigrations(db: MigrationTarget, migrations: Migration[], resetHint: string): Promise<Migration[]> {
+export async function pendingMigrations(
+  db: MigrationTarget,
+  migrations: Migration[],
+  resetHint: string,
+): Promise<Migration[]> {
   const rows = (await appliedRows(db)).filter((row) => !row.rolled_back);
   const failed = rows.find((row) => !row.finished);
   if (failed) {
-    throw new MigrationStateError(`Migration ${failed.migration_name} started but never finished; the database is half-migrated. ${resetHint}`);
+    throw new MigrationStateError(
+      `Migration ${failed.migration_name} started but never finished; the database is half-migrated. ${resetHint}`,
+    );
   }
   const applied = new Map(rows.map((row) => [row.migration_name, row.checksum]));
   for (const m of migrations) {
     const checksum = applied.get(m.name);
     if (checksum !== undefined && checksum !== m.checksum) {
-      throw new MigrationStateError(`Migration ${m.name} was changed after it was applied to this database. ${resetHint}`);
+      throw new MigrationStateError(
+        `Migration ${m.name} was changed after it was applied to this database. ${resetHint}`,
+      );
     }
   }
   return migrations.filter((m) => !applied.has(m.name));
@@ -112,8 +123,13 @@ export async function applyMigrations(
     try {
       await db.runScript(`${m.sql}\n;\n${record}`);
     } catch (error) {
-      throw new MigrationStateError(`Migration ${m.name} failed: ${(error as Error).message}`, { cause: error });
+      throw new MigrationStateError(`Migration ${m.name} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
-  return { applied: pending.map((m) => m.name), alreadyApplied: migrations.length - pending.length };
+  return {
+    applied: pending.map((m) => m.name),
+    alreadyApplied: migrations.length - pending.length,
+  };
 }

@@ -55,5 +55,7 @@ export function lockDataDir(dataDir: string, pid = process.pid): () => void {
     }
     rmSync(lockPath, { force: true }); // stale: its owner is gone
   }
-  throw new EmbeddedDatabaseBusyError(`Could not take the lock ${lockPath}; remove it if no process uses ${dataDir}.`);
+  throw new EmbeddedDatabaseBusyError(
+    `Could not take the lock ${lockPath}; remove it if no process uses ${dataDir}.`,
+  );
 }

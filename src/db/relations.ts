@@ -42,7 +42,10 @@ interface ForeignKeyRow {
  * and the database's cascades; one query at start-up. Throws when the
  * registry declares a foreign key the database does not have.
  */
-export async function loadRelationMap(prisma: PrismaClient, models: readonly string[]): Promise<RelationMap> {
+export async function loadRelationMap(
+  prisma: PrismaClient,
+  models: readonly string[],
+): Promise<RelationMap> {
   const rows = await prisma.$queryRaw<ForeignKeyRow[]>`
     SELECT c.conrelid::regclass::text AS child, a.attname::text AS column,
            c.confrelid::regclass::text AS parent, c.confdeltype::text AS on_delete
@@ -50,7 +53,12 @@ export async function loadRelationMap(prisma: PrismaClient, models: readonly str
     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
     WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace`;
   const unquote = (name: string) => name.replace(/^"|"$/g, '');
-  const constraints = rows.map((r) => ({ child: unquote(r.child), column: r.column, parent: unquote(r.parent), onDelete: r.on_delete }));
+  const constraints = rows.map((r) => ({
+    child: unquote(r.child),
+    column: r.column,
+    parent: unquote(r.parent),
+    onDelete: r.on_delete,
+  }));
   return buildRelationMap(models, constraints);
 }
 
@@ -64,8 +72,13 @@ export interface ForeignKeyConstraint {
 }
 
 /** The relation map from the registry's foreign keys and the database's constraints (pure, for tests). */
-export function buildRelationMap(models: readonly string[], constraints: readonly ForeignKeyConstraint[]): RelationMap {
-  const map = new Map<string, ModelRelations>(models.map((m) => [m, { foreignKeys: [], cascades: [] }]));
+export function buildRelationMap(
+  models: readonly string[],
+  constraints: readonly ForeignKeyConstraint[],
+): RelationMap {
+  const map = new Map<string, ModelRelations>(
+    models.map((m) => [m, { foreignKeys: [], cascades: [] }]),
+  );
   // A database with no foreign keys at all is not migrated yet (an API
   // started before `npm run migrate`): its queries fail on their own, so
   // only a partly or differently migrated database is refused here.
@@ -85,7 +98,8 @@ export function buildRelationMap(models: readonly string[], constraints: readonl
     const parent = map.get(c.parent);
     if (!map.has(c.child) || !parent) continue;
     // Cascaded deletes, and SET NULL (the children's lists under the deleted parent empty).
-    if (c.onDelete === 'c' || c.onDelete === 'n') parent.cascades.push({ model: c.child, field: c.column });
+    if (c.onDelete === 'c' || c.onDelete === 'n')
+      parent.cascades.push({ model: c.child, field: c.column });
   }
   return map;
 }
@@ -114,7 +128,10 @@ export function affectedCollections(
     }
     if (op === 'delete' && typeof row.id === 'number') {
       for (const child of info.cascades) {
-        out.push({ model: child.model, field: null, value: null }, { model: child.model, field: child.field, value: row.id });
+        out.push(
+          { model: child.model, field: null, value: null },
+          { model: child.model, field: child.field, value: row.id },
+        );
       }
     }
   }

@@ -47,7 +47,8 @@ export class ReplicaRouter {
   private closed = false;
 
   constructor(private readonly options: ReplicaRouterOptions) {
-    if (options.replicas.length === 0) throw new RangeError('ReplicaRouter needs at least one replica');
+    if (options.replicas.length === 0)
+      throw new RangeError('ReplicaRouter needs at least one replica');
     this.replayed = options.replicas.map(() => 0n);
   }
 

@@ -9,7 +9,11 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly extensions: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; extensions?: Record<string, unknown> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; extensions?: Record<string, unknown> } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -49,9 +53,13 @@ export class ConflictError extends AppError {
 
 export class InsufficientStockError extends AppError {
   constructor(productId: string, requested: number, available: number) {
-    super(ErrorCode.INSUFFICIENT_STOCK, `Product ${productId} has ${available} in stock, ${requested} requested`, {
-      extensions: { productId, requested, available },
-    });
+    super(
+      ErrorCode.INSUFFICIENT_STOCK,
+      `Product ${productId} has ${available} in stock, ${requested} requested`,
+      {
+        extensions: { productId, requested, available },
+      },
+    );
   }
 }
 
@@ -72,7 +80,9 @@ export class QueryTooComplexError extends AppError {
 /** The database could not be reached or did not answer within its timeout. */
 export class DatabaseUnavailableError extends AppError {
   constructor(cause?: unknown) {
-    super(ErrorCode.DATABASE_UNAVAILABLE, 'The database is unavailable; try again shortly', { cause });
+    super(ErrorCode.DATABASE_UNAVAILABLE, 'The database is unavailable; try again shortly', {
+      cause,
+    });
   }
 }
 

@@ -10,7 +10,8 @@ const MAX_ID = 2_147_483_647;
 /** Parses an `ID` argument into a database id (a positive 32-bit integer). */
 export function parseId(value: string, argument = 'id'): number {
   const id = /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : NaN;
-  if (!(id <= MAX_ID)) throw new BadInputError(`Invalid ${argument}: expected a positive integer id`, { argument });
+  if (!(id <= MAX_ID))
+    throw new BadInputError(`Invalid ${argument}: expected a positive integer id`, { argument });
   return id;
 }
 
@@ -21,7 +22,9 @@ export const MAX_PAGE_SIZE = 100;
 export function parseFirst(value: number | null | undefined, argument = 'first'): number {
   if (value === null || value === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
-    throw new BadInputError(`${argument} must be between 1 and ${MAX_PAGE_SIZE}, got ${value}`, { argument });
+    throw new BadInputError(`${argument} must be between 1 and ${MAX_PAGE_SIZE}, got ${value}`, {
+      argument,
+    });
   }
   return value;
 }
@@ -38,7 +41,9 @@ export function parseText(value: string, argument: string, min: number, max: num
 /** Checks an integer argument's range. */
 export function parseIntRange(value: number, argument: string, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new BadInputError(`${argument} must be an integer from ${min} to ${max}, got ${value}`, { argument });
+    throw new BadInputError(`${argument} must be an integer from ${min} to ${max}, got ${value}`, {
+      argument,
+    });
   }
   return value;
 }

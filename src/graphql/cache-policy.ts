@@ -15,7 +15,9 @@ export function readCachePolicies(schema: GraphQLSchema): Map<string, CachePolic
     const seconds = (name: string, min: number): number => {
       const value = args[name] as number;
       if (!Number.isInteger(value) || value < min || value > 30 * 24 * 3600) {
-        throw new Error(`@cacheable(${name}) on ${type.name} must be an integer from ${min} to 2592000 seconds, got ${value}`);
+        throw new Error(
+          `@cacheable(${name}) on ${type.name} must be an integer from ${min} to 2592000 seconds, got ${value}`,
+        );
       }
       return value * 1000;
     };

@@ -11,7 +11,9 @@ type Args = Record<string, unknown>;
 
 function rateLimitText(d: Args): string {
   const by = (d.by as string[] | undefined)?.join('+') ?? 'IP';
-  const algorithm = String(d.algorithm ?? 'SLIDING_WINDOW').toLowerCase().replaceAll('_', ' ');
+  const algorithm = String(d.algorithm ?? 'SLIDING_WINDOW')
+    .toLowerCase()
+    .replaceAll('_', ' ');
   const burst = d.burst ? `, burst ${String(d.burst)}` : '';
   const fallback = d.fallback === 'CLOSED' ? '; refused while Redis is down' : '';
   return `Rate limit: ${String(d.limit)} per ${String(d.window)} s per ${by}${d.argument ? ` (${String(d.argument)})` : ''} (${algorithm}${burst})${fallback}.`;
@@ -23,7 +25,10 @@ function costText(d: Args): string {
 }
 
 function cacheText(d: Args): string {
-  const parts = [`Redis ${String(d.ttl)} s`, `in-process ${d.strict ? 'never (strict)' : `${String(d.l1Ttl ?? 30)} s`}`];
+  const parts = [
+    `Redis ${String(d.ttl)} s`,
+    `in-process ${d.strict ? 'never (strict)' : `${String(d.l1Ttl ?? 30)} s`}`,
+  ];
   if (d.grace) parts.push(`stale served for ${String(d.grace)} s while refreshing`);
   return `Cache: ${parts.join(', ')}.`;
 }
@@ -39,13 +44,18 @@ export function documentDirectives(schema: GraphQLSchema): GraphQLSchema {
       const cacheable = getDirective(schema, type, 'cacheable')?.[0];
       if (!cacheable) return type;
       const config = type.toConfig();
-      return new GraphQLObjectType({ ...config, description: append(config.description, [cacheText(cacheable)]) });
+      return new GraphQLObjectType({
+        ...config,
+        description: append(config.description, [cacheText(cacheable)]),
+      });
     },
     [MapperKind.OBJECT_FIELD]: (field) => {
       const lines = [
         ...(getDirective(schema, field, 'rateLimit') ?? []).map(rateLimitText),
         ...(getDirective(schema, field, 'cost') ?? []).map(costText),
-        ...(getDirective(schema, field, 'private') ? ['Private: loaded per request after authorization, never cached.'] : []),
+        ...(getDirective(schema, field, 'private')
+          ? ['Private: loaded per request after authorization, never cached.']
+          : []),
       ];
       return lines.length ? { ...field, description: append(field.description, lines) } : field;
     },

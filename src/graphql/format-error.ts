@@ -14,8 +14,14 @@ import { ErrorCode } from '../errors/codes.js';
 
 /** Codes Apollo Server and graphql-js produce for bad requests, which are safe to show. */
 const CLIENT_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', ErrorCode.QUERY_TOO_COMPLEX,
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+  ErrorCode.QUERY_TOO_COMPLEX,
   ErrorCode.RATE_LIMITED,
 ]);
 
@@ -33,12 +39,23 @@ export function isInternalError(error: unknown): boolean {
  * `onInternal` sees every masked error; the server logs them from a plugin
  * instead (with the request id), so it is optional.
  */
-export function createFormatError(options: { production: boolean; onInternal?: (error: unknown) => void }) {
+export function createFormatError(options: {
+  production: boolean;
+  onInternal?: (error: unknown) => void;
+}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const unwrapped = unwrapResolverError(error);
-    const original = !(unwrapped instanceof AppError) && isDatabaseUnavailable(unwrapped) ? new DatabaseUnavailableError(unwrapped) : unwrapped;
+    const original =
+      !(unwrapped instanceof AppError) && isDatabaseUnavailable(unwrapped)
+        ? new DatabaseUnavailableError(unwrapped)
+        : unwrapped;
     if (original instanceof AppError) {
-      return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...original.extensions, code: original.code } };
+      return {
+        message: original.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { ...original.extensions, code: original.code },
+      };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) {
@@ -47,7 +64,9 @@ export function createFormatError(options: { production: boolean; onInternal?: (
     }
     options.onInternal?.(original);
     return {
-      message: options.production ? 'Internal server error' : `Internal server error: ${(original as Error)?.message ?? 'unknown'}`,
+      message: options.production
+        ? 'Internal server error'
+        : `Internal server error: ${(original as Error)?.message ?? 'unknown'}`,
       locations: formatted.locations,
       path: formatted.path,
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },

@@ -43,9 +43,13 @@ export interface BuiltSchema {
 }
 
 /** `transform` applies schema directives that need runtime services (rate limits). */
-export function buildSchema(transform: (schema: GraphQLSchema) => GraphQLSchema = (s) => s): BuiltSchema {
+export function buildSchema(
+  transform: (schema: GraphQLSchema) => GraphQLSchema = (s) => s,
+): BuiltSchema {
   // Directives are invisible to introspection: their meaning goes into the descriptions the playground shows.
-  const base = documentDirectives(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }));
+  const base = documentDirectives(
+    makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }),
+  );
   const schema = transform(base);
   return { schema, policies: readCachePolicies(schema), shapes: readCachedShapes(schema) };
 }

@@ -20,7 +20,13 @@ import DataLoader from 'dataloader';
 import type { CollectionId, CollectionRef } from '../cache/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { declarationOf, type ModelName, type RowOf } from '../model/registry.js';
-import { groupBy, type LoaderDeps, loadCollections, loadEntities, type RequestScope } from './loader-deps.js';
+import {
+  groupBy,
+  type LoaderDeps,
+  loadCollections,
+  loadEntities,
+  type RequestScope,
+} from './loader-deps.js';
 import type { Page, PageKey, ParentScope } from './pages.js';
 
 /** The newest `first` children of one parent. */
@@ -74,7 +80,8 @@ export function allRef(model: string): CollectionRef {
 const ident = (name: string) => Prisma.raw(`"${name.replace(/"/g, '""')}"`);
 
 export function createCatalogLoaders(deps: LoaderDeps, scope: RequestScope) {
-  const delegate = (model: string) => (deps.prisma as unknown as Record<string, Delegate>)[declarationOf(model).delegate]!;
+  const delegate = (model: string) =>
+    (deps.prisma as unknown as Record<string, Delegate>)[declarationOf(model).delegate]!;
   const made = new Map<string, unknown>();
   const once = <L>(key: string, make: () => L): L => {
     let loader = made.get(key) as L | undefined;
@@ -85,11 +92,25 @@ export function createCatalogLoaders(deps: LoaderDeps, scope: RequestScope) {
   const fetchPages = async (model: ModelName, keys: PageKey[]): Promise<Page[]> => {
     const results = new Map<string, Page>();
     // One statement per distinct (parent key, first, after): all parents at once.
-    for (const group of groupBy(keys, (k) => `${k.scope?.field ?? '*'}|${pageParams(k)}`).values()) {
+    for (const group of groupBy(
+      keys,
+      (k) => `${k.scope?.field ?? '*'}|${pageParams(k)}`,
+    ).values()) {
       const { first, afterId, scope: sample } = group[0]!;
       if (!sample) {
-        const rows = await delegate(model).findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: first + 1, select: { id: true } });
-        results.set(pageKey(group[0]!), toPage(group[0]!, rows.map((r) => r.id)));
+        const rows = await delegate(model).findMany({
+          where: { id: { gt: afterId } },
+          orderBy: { id: 'asc' },
+          take: first + 1,
+          select: { id: true },
+        });
+        results.set(
+          pageKey(group[0]!),
+          toPage(
+            group[0]!,
+            rows.map((r) => r.id),
+          ),
+        );
         continue;
       }
       const column = ident(sample.field);
@@ -100,41 +121,60 @@ export function createCatalogLoaders(deps: LoaderDeps, scope: RequestScope) {
           FROM ${ident(model)} WHERE ${column} = ANY(${parents}::int[]) AND id > ${afterId}
         ) ranked WHERE rank <= ${first + 1} ORDER BY parent, id`;
       const byParent = groupBy(rows, (r) => String(r.parent));
-      for (const k of group) results.set(pageKey(k), toPage(k, (byParent.get(String(k.scope!.value)) ?? []).map((r) => r.id)));
+      for (const k of group)
+        results.set(
+          pageKey(k),
+          toPage(
+            k,
+            (byParent.get(String(k.scope!.value)) ?? []).map((r) => r.id),
+          ),
+        );
     }
     return keys.map((k) => results.get(pageKey(k))!);
   };
 
-  const fetchCounts = async (model: ModelName, scopes: ReadonlyArray<ParentScope | null>): Promise<number[]> => {
+  const fetchCounts = async (
+    model: ModelName,
+    scopes: ReadonlyArray<ParentScope | null>,
+  ): Promise<number[]> => {
     const counts = new Map<string, number>();
     if (scopes.includes(null)) counts.set('*', await delegate(model).count());
-    for (const [field, group] of groupBy(scopes.filter((s): s is ParentScope => s !== null), (s) => s.field)) {
-      const groups = await delegate(model).groupBy({ by: [field], where: { [field]: { in: group.map((s) => s.value) } }, _count: { _all: true } });
+    for (const [field, group] of groupBy(
+      scopes.filter((s): s is ParentScope => s !== null),
+      (s) => s.field,
+    )) {
+      const groups = await delegate(model).groupBy({
+        by: [field],
+        where: { [field]: { in: group.map((s) => s.value) } },
+        _count: { _all: true },
+      });
       for (const g of groups) counts.set(`${field}=${g[field] as number}`, g._count._all);
     }
     return scopes.map((s) => counts.get(scopeKey(s)) ?? 0);
   };
 
   /** One window query: the newest `first` ids per parent, for every parent in the batch. */
-  const fetchNewest = (model: ModelName, field: string) => async (refs: CollectionRef[]): Promise<number[][]> => {
-    const out = new Map<string, number[]>();
-    for (const [params, group] of groupBy(refs, (r) => r.params)) {
-      const first = Number(params.split('=')[1]);
-      const parents = group.map((r) => r.collection.value!);
-      const column = ident(field);
-      const rows = await deps.prisma.$queryRaw<Array<{ id: number; parent: number }>>`
+  const fetchNewest =
+    (model: ModelName, field: string) =>
+    async (refs: CollectionRef[]): Promise<number[][]> => {
+      const out = new Map<string, number[]>();
+      for (const [params, group] of groupBy(refs, (r) => r.params)) {
+        const first = Number(params.split('=')[1]);
+        const parents = group.map((r) => r.collection.value!);
+        const column = ident(field);
+        const rows = await deps.prisma.$queryRaw<Array<{ id: number; parent: number }>>`
         SELECT id, parent FROM (
           SELECT id, ${column} AS parent,
                  row_number() OVER (PARTITION BY ${column} ORDER BY "createdAt" DESC, id DESC) AS rank
           FROM ${ident(model)} WHERE ${column} = ANY(${parents}::int[])
         ) ranked WHERE rank <= ${first} ORDER BY parent, rank`;
-      for (const row of rows) {
-        const key = `${row.parent}|${params}`;
-        out.set(key, [...(out.get(key) ?? []), row.id]);
+        for (const row of rows) {
+          const key = `${row.parent}|${params}`;
+          out.set(key, [...(out.get(key) ?? []), row.id]);
+        }
       }
-    }
-    return refs.map((r) => out.get(`${r.collection.value}|${r.params}`) ?? []);
-  };
+      return refs.map((r) => out.get(`${r.collection.value}|${r.params}`) ?? []);
+    };
 
   return {
     /** Rows of `model` by id (null for a missing id). */
@@ -144,35 +184,65 @@ export function createCatalogLoaders(deps: LoaderDeps, scope: RequestScope) {
         return new DataLoader<number, RowOf<M> | null>(
           (ids) =>
             loadEntities(deps, scope, model, ids, (missing) =>
-              delegate(model).findMany({ where: { id: { in: missing } }, ...(select && { select }) }),
+              delegate(model).findMany({
+                where: { id: { in: missing } },
+                ...(select && { select }),
+              }),
             ) as Promise<Array<RowOf<M> | null>>,
         );
       }),
     /** Id-ordered pages of `model`'s rows. */
     page: (model: ModelName): DataLoader<PageKey, Page, string> =>
-      once(`page:${model}`, () =>
-        new DataLoader<PageKey, Page, string>(
-          (keys) => loadCollections<Page>(deps, scope, model, keys.map(pageRef), (refs) => fetchPages(model, refs.map((r) => keyOfRef(r, keys)))),
-          { cacheKeyFn: pageKey },
-        ),
+      once(
+        `page:${model}`,
+        () =>
+          new DataLoader<PageKey, Page, string>(
+            (keys) =>
+              loadCollections<Page>(deps, scope, model, keys.map(pageRef), (refs) =>
+                fetchPages(
+                  model,
+                  refs.map((r) => keyOfRef(r, keys)),
+                ),
+              ),
+            { cacheKeyFn: pageKey },
+          ),
       ),
     /** How many rows of `model` (all, or of one parent) there are. Keyed by an object: DataLoader refuses a null key. */
     count: (model: ModelName): DataLoader<CountKey, number, string> =>
-      once(`count:${model}`, () =>
-        new DataLoader<CountKey, number, string>(
-          (keys) =>
-            loadCollections<number>(deps, scope, model, keys.map((k) => countRef(model, k.parent)), (refs) =>
-              fetchCounts(model, refs.map(({ collection: c }) => (c.field === null ? null : { field: c.field, value: c.value! }))),
-            ),
-          { cacheKeyFn: (k) => scopeKey(k.parent) },
-        ),
+      once(
+        `count:${model}`,
+        () =>
+          new DataLoader<CountKey, number, string>(
+            (keys) =>
+              loadCollections<number>(
+                deps,
+                scope,
+                model,
+                keys.map((k) => countRef(model, k.parent)),
+                (refs) =>
+                  fetchCounts(
+                    model,
+                    refs.map(({ collection: c }) =>
+                      c.field === null ? null : { field: c.field, value: c.value! },
+                    ),
+                  ),
+              ),
+            { cacheKeyFn: (k) => scopeKey(k.parent) },
+          ),
       ),
     /** The newest ids of `model` per parent, by the foreign key `field`. */
     newest: (model: ModelName, field: string): DataLoader<ChildKey, number[], string> =>
       once(`newest:${model}.${field}`, () => {
         const fetch = fetchNewest(model, field);
         return new DataLoader<ChildKey, number[], string>(
-          (keys) => loadCollections(deps, scope, model, keys.map((k) => newestRef(model, field, k)), fetch),
+          (keys) =>
+            loadCollections(
+              deps,
+              scope,
+              model,
+              keys.map((k) => newestRef(model, field, k)),
+              fetch,
+            ),
           { cacheKeyFn: (k) => `${k.parentId}:${k.first}` },
         );
       }),
@@ -182,7 +252,10 @@ export function createCatalogLoaders(deps: LoaderDeps, scope: RequestScope) {
         const orderBy = declarationOf(model).query?.all?.orderBy ?? 'id';
         return new DataLoader<'all', number[]>((keys) =>
           loadCollections<number[]>(deps, scope, model, [allRef(model)], async () => {
-            const rows = await delegate(model).findMany({ orderBy: { [orderBy]: 'asc' }, select: { id: true } });
+            const rows = await delegate(model).findMany({
+              orderBy: { [orderBy]: 'asc' },
+              select: { id: true },
+            });
             return [rows.map((r) => r.id)];
           }).then(([ids]) => keys.map(() => ids!)),
         );
@@ -192,7 +265,16 @@ export function createCatalogLoaders(deps: LoaderDeps, scope: RequestScope) {
 
 /** Finds the page key a collection ref was made from. */
 function keyOfRef(ref: CollectionRef, keys: readonly PageKey[]): PageKey {
-  return keys.find((k) => pageParams(k) === ref.params && scopeKey(k.scope) === scopeKey(ref.collection.field === null ? null : { field: ref.collection.field, value: ref.collection.value! }))!;
+  return keys.find(
+    (k) =>
+      pageParams(k) === ref.params &&
+      scopeKey(k.scope) ===
+        scopeKey(
+          ref.collection.field === null
+            ? null
+            : { field: ref.collection.field, value: ref.collection.value! },
+        ),
+  )!;
 }
 
 function toPage(key: PageKey, ids: number[]): Page {

@@ -15,7 +15,8 @@ type AnyFunction = (...args: unknown[]) => unknown;
 
 export function countingReads(prisma: PrismaClient, stats: RequestStats): PrismaClient {
   const delegates = new Map<string | symbol, object>();
-  const counted = (fn: AnyFunction, self: object) =>
+  const counted =
+    (fn: AnyFunction, self: object) =>
     (...args: unknown[]) => {
       stats.sqlStatements++;
       return fn.apply(self, args);
@@ -23,8 +24,15 @@ export function countingReads(prisma: PrismaClient, stats: RequestStats): Prisma
   return new Proxy(prisma, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
-      if (prop === '$queryRaw' || prop === '$queryRawUnsafe') return counted(value as AnyFunction, target);
-      if (typeof prop !== 'string' || prop.startsWith('$') || typeof value !== 'object' || value === null) return value;
+      if (prop === '$queryRaw' || prop === '$queryRawUnsafe')
+        return counted(value as AnyFunction, target);
+      if (
+        typeof prop !== 'string' ||
+        prop.startsWith('$') ||
+        typeof value !== 'object' ||
+        value === null
+      )
+        return value;
       let delegate = delegates.get(prop);
       if (!delegate) {
         delegate = new Proxy(value, {

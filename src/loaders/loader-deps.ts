@@ -22,7 +22,10 @@ export interface LoaderDeps {
 }
 
 /** A registered model's cache policy (from `@cacheable` on its SDL type), if it has one. */
-export function policyOf(deps: Pick<LoaderDeps, 'policies'>, model: string): CachePolicy | undefined {
+export function policyOf(
+  deps: Pick<LoaderDeps, 'policies'>,
+  model: string,
+): CachePolicy | undefined {
   return deps.policies.get(sdlTypeOf(model));
 }
 
@@ -71,7 +74,9 @@ export async function loadCollections<V>(
   fetch: (refs: CollectionRef[]) => Promise<V[]>,
 ): Promise<V[]> {
   const policy = policyOf(deps, memberType);
-  const values = policy ? await deps.cache.collections.loadMany(policy, refs, fetch, scope.stats) : await fetch([...refs]);
+  const values = policy
+    ? await deps.cache.collections.loadMany(policy, refs, fetch, scope.stats)
+    : await fetch([...refs]);
   const reads = scope.reads;
   if (reads) refs.forEach((ref, i) => deps.cache.noteCollection(reads, policy, ref, values[i]));
   return values;

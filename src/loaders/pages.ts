@@ -42,9 +42,13 @@ export function encodeCursor(id: number): string {
 
 /** Decodes a cursor from `after`; a malformed one is a BAD_USER_INPUT error. */
 export function decodeCursor(cursor: string): number {
-  const text = cursor.length <= 64 && /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const text =
+    cursor.length <= 64 && /^[A-Za-z0-9_-]+$/.test(cursor)
+      ? Buffer.from(cursor, 'base64url').toString('utf8')
+      : '';
   const match = /^product:([1-9][0-9]{0,9})$/.exec(text);
   const id = match ? Number(match[1]) : NaN;
-  if (!Number.isSafeInteger(id) || id > 2_147_483_647) throw new BadInputError('Invalid cursor in "after"', { argument: 'after' });
+  if (!Number.isSafeInteger(id) || id > 2_147_483_647)
+    throw new BadInputError('Invalid cursor in "after"', { argument: 'after' });
   return id;
 }

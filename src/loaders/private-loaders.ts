@@ -20,7 +20,10 @@ export function createPrivateLoaders({ prisma }: LoaderDeps, scope: RequestScope
   return {
     userPrivate: new DataLoader<number, UserPrivate | null>(async (ids) => {
       privateRead();
-      const rows = await prisma.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, email: true, role: true } });
+      const rows = await prisma.user.findMany({
+        where: { id: { in: [...ids] } },
+        select: { id: true, email: true, role: true },
+      });
       const map = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => map.get(id) ?? null);
     }),
@@ -35,7 +38,8 @@ export function createPrivateLoaders({ prisma }: LoaderDeps, scope: RequestScope
               SELECT *, row_number() OVER (PARTITION BY "userId" ORDER BY "createdAt" DESC, id DESC) AS rank
               FROM "Order" WHERE "userId" = ANY(${users}::int[])
             ) ranked WHERE rank <= ${Number(first)} ORDER BY "userId", rank`;
-          for (const [userId, orders] of groupBy(rows, (r) => String(r.userId))) out.set(`${userId}:${first}`, orders);
+          for (const [userId, orders] of groupBy(rows, (r) => String(r.userId)))
+            out.set(`${userId}:${first}`, orders);
         }
         return keys.map((k) => out.get(`${k.parentId}:${k.first}`) ?? []);
       },
@@ -43,7 +47,10 @@ export function createPrivateLoaders({ prisma }: LoaderDeps, scope: RequestScope
     ),
     orderItems: new DataLoader<number, OrderItem[]>(async (orderIds) => {
       privateRead();
-      const rows = await prisma.orderItem.findMany({ where: { orderId: { in: [...orderIds] } }, orderBy: { id: 'asc' } });
+      const rows = await prisma.orderItem.findMany({
+        where: { orderId: { in: [...orderIds] } },
+        orderBy: { id: 'asc' },
+      });
       const byOrder = groupBy(rows, (r) => String(r.orderId));
       return orderIds.map((id) => byOrder.get(String(id)) ?? []);
     }),

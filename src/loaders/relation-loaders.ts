@@ -22,20 +22,26 @@ export function createRelationLoaders(deps: LoaderDeps, scope: RequestScope) {
   return {
     /** Review count and average rating per product. */
     ratingStats: new DataLoader<number, RatingStats>((productIds) =>
-      loadCollections<RatingStats>(deps, scope, 'Review', productIds.map(ratingStatsRef), async (refs) => {
-        const ids = refs.map((r) => r.collection.value!);
-        const groups = await deps.prisma.review.groupBy({
-          by: ['productId'],
-          where: { productId: { in: ids } },
-          _count: { _all: true },
-          _avg: { rating: true },
-        });
-        const map = new Map(groups.map((g) => [g.productId, g]));
-        return ids.map((id) => {
-          const g = map.get(id);
-          return { count: g?._count._all ?? 0, average: g?._avg.rating ?? null };
-        });
-      }),
+      loadCollections<RatingStats>(
+        deps,
+        scope,
+        'Review',
+        productIds.map(ratingStatsRef),
+        async (refs) => {
+          const ids = refs.map((r) => r.collection.value!);
+          const groups = await deps.prisma.review.groupBy({
+            by: ['productId'],
+            where: { productId: { in: ids } },
+            _count: { _all: true },
+            _avg: { rating: true },
+          });
+          const map = new Map(groups.map((g) => [g.productId, g]));
+          return ids.map((id) => {
+            const g = map.get(id);
+            return { count: g?._count._all ?? 0, average: g?._avg.rating ?? null };
+          });
+        },
+      ),
     ),
   };
 }

@@ -19,7 +19,10 @@ import { type RatingStats, ratingStatsRef } from './relation-loaders.js';
 export type MaybePromise<T> = T | Promise<T>;
 
 /** Applies `next` to a value now, or when its promise settles. */
-export function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
+export function andThen<T, R>(
+  value: MaybePromise<T>,
+  next: (value: T) => MaybePromise<R>,
+): MaybePromise<R> {
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
@@ -34,7 +37,12 @@ export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders
   };
 
   /** One view of a collection: L1, else its loader. */
-  const collection = <K, V>(memberModel: string, ref: CollectionRef, loader: DataLoader<K, V, string>, key: K): MaybePromise<V> => {
+  const collection = <K, V>(
+    memberModel: string,
+    ref: CollectionRef,
+    loader: DataLoader<K, V, string>,
+    key: K,
+  ): MaybePromise<V> => {
     const p = policy(memberModel);
     const entry = p && cache.readCollection(p, ref, stats, scope.reads);
     return entry ? (entry.value as V) : loader.load(key);
@@ -70,7 +78,8 @@ export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders
         });
     },
     /** An id-ordered page of a model's rows (all, or one parent's). */
-    page: (key: PageKey): MaybePromise<Page> => collection(key.model, pageRef(key), loaders.page(key.model), key),
+    page: (key: PageKey): MaybePromise<Page> =>
+      collection(key.model, pageRef(key), loaders.page(key.model), key),
     /** The total behind a page. */
     count: (model: ModelName, parent: ParentScope | null): MaybePromise<number> =>
       collection(model, countRef(model, parent), loaders.count(model), { parent }),
@@ -79,9 +88,19 @@ export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders
       collection(model, newestRef(model, field, key), loaders.newest(model, field), key),
     /** The ids of every row of a model. */
     allIds: (model: ModelName): MaybePromise<number[]> =>
-      collection(model, allRef(model), loaders.allIds(model) as DataLoader<'all', number[], string>, 'all' as const),
+      collection(
+        model,
+        allRef(model),
+        loaders.allIds(model) as DataLoader<'all', number[], string>,
+        'all' as const,
+      ),
     ratingStats: (productId: number): MaybePromise<RatingStats> =>
-      collection('Review', ratingStatsRef(productId), loaders.ratingStats as DataLoader<number, RatingStats, string>, productId),
+      collection(
+        'Review',
+        ratingStatsRef(productId),
+        loaders.ratingStats as DataLoader<number, RatingStats, string>,
+        productId,
+      ),
   };
 }
 

@@ -31,7 +31,10 @@ export function readCachedShapes(schema: GraphQLSchema): CachedShapes {
   for (const [model, decl] of MODEL_LIST) {
     const typeName = sdlTypeOf(model);
     const type = schema.getType(typeName);
-    if (!isObjectType(type)) throw new Error(`src/model/registry.ts declares ${model}, but the SDL has no object type ${typeName}`);
+    if (!isObjectType(type))
+      throw new Error(
+        `src/model/registry.ts declares ${model}, but the SDL has no object type ${typeName}`,
+      );
     const columns = scalarColumns(model);
     const fields = type.getFields();
     const always = new Set([...BOOKKEEPING, ...Object.keys(decl.foreignKeys ?? {})]);
@@ -50,7 +53,11 @@ export function readCachedShapes(schema: GraphQLSchema): CachedShapes {
 }
 
 /** Projects a row to what may be cached for `model` (rows of unregistered models pass unchanged). */
-export function projectRow(shapes: CachedShapes, model: string, row: Record<string, unknown>): Record<string, unknown> {
+export function projectRow(
+  shapes: CachedShapes,
+  model: string,
+  row: Record<string, unknown>,
+): Record<string, unknown> {
   const columns = shapes.get(model)?.columns;
   if (!columns) return row;
   return Object.fromEntries(columns.map((c) => [c, row[c]]));
@@ -62,7 +69,12 @@ function isPrivate(field: GraphQLField<unknown, unknown>): boolean {
 
 /** The model's scalar columns, from the generated client (`Prisma.<Model>ScalarFieldEnum`). */
 function scalarColumns(model: string): string[] {
-  const fields = (Prisma as unknown as Record<string, Record<string, string> | undefined>)[`${model}ScalarFieldEnum`];
-  if (!fields) throw new Error(`src/model/registry.ts declares ${model}, but the Prisma schema has no such model`);
+  const fields = (Prisma as unknown as Record<string, Record<string, string> | undefined>)[
+    `${model}ScalarFieldEnum`
+  ];
+  if (!fields)
+    throw new Error(
+      `src/model/registry.ts declares ${model}, but the Prisma schema has no such model`,
+    );
   return Object.values(fields);
 }

@@ -81,7 +81,12 @@ export const MODELS = {
     query: { one: 'product' },
     foreignKeys: {
       categoryId: { parent: 'Category', as: 'category', list: { field: 'products', view: 'page' } },
-      brandId: { parent: 'Brand', as: 'brand', nullable: true, list: { field: 'products', view: 'page' } },
+      brandId: {
+        parent: 'Brand',
+        as: 'brand',
+        nullable: true,
+        list: { field: 'products', view: 'page' },
+      },
     },
   }),
   Review: model<Review>({
@@ -104,7 +109,9 @@ export type ModelName = keyof typeof MODELS;
 export type RowOf<M extends ModelName> = NonNullable<(typeof MODELS)[M]['row']>;
 
 /** The registry as plain data, for code that walks every model. */
-export const MODEL_LIST: ReadonlyArray<readonly [ModelName, ModelDecl]> = Object.entries(MODELS) as never;
+export const MODEL_LIST: ReadonlyArray<readonly [ModelName, ModelDecl]> = Object.entries(
+  MODELS,
+) as never;
 
 /** The declaration of `model`; throws for a model that is not registered. */
 export function declarationOf(name: string): ModelDecl {
@@ -125,5 +132,7 @@ export function isRegistered(name: string): name is ModelName {
 
 /** Every (child model, foreign key, declaration) in the registry. */
 export function foreignKeys(): Array<{ model: ModelName; field: string; fk: ForeignKeyDecl }> {
-  return MODEL_LIST.flatMap(([m, decl]) => Object.entries(decl.foreignKeys ?? {}).map(([field, fk]) => ({ model: m, field, fk })));
+  return MODEL_LIST.flatMap(([m, decl]) =>
+    Object.entries(decl.foreignKeys ?? {}).map(([field, fk]) => ({ model: m, field, fk })),
+  );
 }

@@ -31,10 +31,20 @@ const FLUSH_EVERY_MS = 250;
 export function createLogger(options: LoggerOptions): Logger {
   const { level, format = 'json', name = 'catalog-api', bufferBytes = 0 } = options;
   if (format === 'pretty' && prettyAvailable()) {
-    return pino({ name, level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name' } } });
+    return pino({
+      name,
+      level,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name' },
+      },
+    });
   }
   if (bufferBytes <= 0) return pino({ name, level });
-  const logger = pino({ name, level }, pino.destination({ dest: 1, minLength: bufferBytes, sync: false }));
+  const logger = pino(
+    { name, level },
+    pino.destination({ dest: 1, minLength: bufferBytes, sync: false }),
+  );
   setInterval(() => logger.flush(), FLUSH_EVERY_MS).unref();
   return logger;
 }

@@ -82,14 +82,21 @@ export interface Metrics {
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export function createMetrics(options: { defaultMetrics?: boolean; prefix?: string } = {}): Metrics {
+export function createMetrics(
+  options: { defaultMetrics?: boolean; prefix?: string } = {},
+): Metrics {
   const prefix = options.prefix ?? '';
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix });
   const registers = [registry];
   let sources: MetricSources | undefined;
   const name = (n: string) => `${prefix}${n}`;
-  const gauge = (n: string, help: string, read: (s: MetricSources, g: Gauge<string>) => void, labelNames: string[] = []) =>
+  const gauge = (
+    n: string,
+    help: string,
+    read: (s: MetricSources, g: Gauge<string>) => void,
+    labelNames: string[] = [],
+  ) =>
     new Gauge({
       name: name(n),
       help,
@@ -100,10 +107,18 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
       },
     });
 
-  gauge('redis_up', '1 while the connection to Redis is ready', (s, g) => g.set(s.redisUp() ? 1 : 0));
-  gauge('redis_breaker_open', '1 while the cache skips Redis (circuit breaker open, or Redis disconnected)', (s, g) => g.set(s.redisBreakerOpen() ? 1 : 0));
+  gauge('redis_up', '1 while the connection to Redis is ready', (s, g) =>
+    g.set(s.redisUp() ? 1 : 0),
+  );
+  gauge(
+    'redis_breaker_open',
+    '1 while the cache skips Redis (circuit breaker open, or Redis disconnected)',
+    (s, g) => g.set(s.redisBreakerOpen() ? 1 : 0),
+  );
   gauge('cache_l1_entries', 'Entries in the in-process L1 cache', (s, g) => g.set(s.l1().entries));
-  gauge('cache_l1_bytes', 'Approximate bytes held by the in-process L1 cache', (s, g) => g.set(s.l1().bytes));
+  gauge('cache_l1_bytes', 'Approximate bytes held by the in-process L1 cache', (s, g) =>
+    g.set(s.l1().bytes),
+  );
   gauge(
     'db_pool_connections',
     'PostgreSQL pool connections by state (in_use, idle, waiting clients, max)',
@@ -127,7 +142,8 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
       registers,
       collect() {
         this.reset();
-        for (const { tier, type, value } of cacheLookups.rows(result)) this.inc({ tier, type }, value);
+        for (const { tier, type, value } of cacheLookups.rows(result))
+          this.inc({ tier, type }, value);
       },
     });
   lookupCounter('hit', 'cache_hits_total', 'Cache hits by tier and type');
@@ -137,10 +153,24 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
     registry,
     prefix,
     observe: (s) => void (sources = s),
-    dbStatements: new Counter({ name: name('db_statements_total'), help: 'SQL statements sent to the database', registers }),
-    dbReads: new Counter({ name: name('db_reads_total'), help: 'Model reads by destination (replica or primary), with read replicas configured', labelNames: ['to'], registers }),
+    dbStatements: new Counter({
+      name: name('db_statements_total'),
+      help: 'SQL statements sent to the database',
+      registers,
+    }),
+    dbReads: new Counter({
+      name: name('db_reads_total'),
+      help: 'Model reads by destination (replica or primary), with read replicas configured',
+      labelNames: ['to'],
+      registers,
+    }),
     cacheLookups,
-    cacheStaleServed: new Counter({ name: name('cache_stale_served_total'), help: 'Stale values served within the grace period', labelNames: ['type'], registers }),
+    cacheStaleServed: new Counter({
+      name: name('cache_stale_served_total'),
+      help: 'Stale values served within the grace period',
+      labelNames: ['type'],
+      registers,
+    }),
     cacheFailSafeServed: new Counter({
       name: name('cache_fail_safe_served_total'),
       help: 'Values served past their expiry (within maxStale) because the database failed',
@@ -153,36 +183,66 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
       labelNames: ['outcome'],
       registers,
     }),
-    cacheEpochAdvances: new Counter({ name: name('cache_l2_epoch_advances_total'), help: 'L2 epoch advances after changes L2 missed', registers }),
+    cacheEpochAdvances: new Counter({
+      name: name('cache_l2_epoch_advances_total'),
+      help: 'L2 epoch advances after changes L2 missed',
+      registers,
+    }),
     cacheChangesMissed: new Counter({
       name: name('cache_l2_changes_missed_total'),
       help: 'Changes L2 may lack (write failed or skipped, reconnect, change-feed reconnect); each makes L2 untrusted until the epoch advances',
       labelNames: ['reason'],
       registers,
     }),
-    cacheDecodeErrors: new Counter({ name: name('cache_decode_errors_total'), help: 'L2 values that failed to decode (treated as misses)', registers }),
-    redisRoundTrips: new Counter({ name: name('redis_round_trips_total'), help: 'Redis round trips made by the cache', registers }),
+    cacheDecodeErrors: new Counter({
+      name: name('cache_decode_errors_total'),
+      help: 'L2 values that failed to decode (treated as misses)',
+      registers,
+    }),
+    redisRoundTrips: new Counter({
+      name: name('redis_round_trips_total'),
+      help: 'Redis round trips made by the cache',
+      registers,
+    }),
     redisFailures: new Counter({
       name: name('redis_command_failures_total'),
       help: 'Redis calls that failed or timed out (the caller fell back); the first of each outage is logged',
       registers,
     }),
-    invalidationsPublished: new Counter({ name: name('cache_invalidations_published_total'), help: 'Invalidation messages published', registers }),
-    invalidationsReceived: new Counter({ name: name('cache_invalidations_received_total'), help: 'Invalidation messages received from other instances', registers }),
+    invalidationsPublished: new Counter({
+      name: name('cache_invalidations_published_total'),
+      help: 'Invalidation messages published',
+      registers,
+    }),
+    invalidationsReceived: new Counter({
+      name: name('cache_invalidations_received_total'),
+      help: 'Invalidation messages received from other instances',
+      registers,
+    }),
     invalidationDelay: new Histogram({
       name: name('cache_invalidation_delay_seconds'),
       help: 'From publishing an invalidation to applying it on another instance',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
-    l1Flushes: new Counter({ name: name('cache_l1_flushes_total'), help: 'Whole-L1 flushes', labelNames: ['reason'], registers }),
+    l1Flushes: new Counter({
+      name: name('cache_l1_flushes_total'),
+      help: 'Whole-L1 flushes',
+      labelNames: ['reason'],
+      registers,
+    }),
     rateLimitFallbacks: new Counter({
       name: name('rate_limit_fallbacks_total'),
       help: 'Rate-limit checks decided without Redis, by field and fallback mode',
       labelNames: ['field', 'mode'],
       registers,
     }),
-    rateLimitRefusals: new Counter({ name: name('rate_limit_refusals_total'), help: 'Calls refused by @rateLimit, by field', labelNames: ['field'], registers }),
+    rateLimitRefusals: new Counter({
+      name: name('rate_limit_refusals_total'),
+      help: 'Calls refused by @rateLimit, by field',
+      labelNames: ['field'],
+      registers,
+    }),
     httpRequests: new Counter({
       name: name('http_requests_total'),
       help: 'HTTP requests by method, route and status (not counting /metrics)',
@@ -226,7 +286,10 @@ export interface ResponseStoreReport {
 }
 
 /** Exports the response store's counters and size, read at scrape time. */
-export function observeResponseStore(metrics: Metrics, store: ResponseStoreReport | undefined): void {
+export function observeResponseStore(
+  metrics: Metrics,
+  store: ResponseStoreReport | undefined,
+): void {
   if (!store) return;
   const registers = [metrics.registry];
   const counter = (name: string, help: string, read: () => number) =>
@@ -239,9 +302,21 @@ export function observeResponseStore(metrics: Metrics, store: ResponseStoreRepor
         this.inc(read());
       },
     });
-  counter('response_reuse_hits_total', 'Responses served again without executing', () => store.counts.hits);
-  counter('response_reuse_misses_total', 'Reusable requests that found no current response', () => store.counts.misses);
-  counter('response_reuse_invalidations_total', 'Kept responses dropped because something they read changed', () => store.counts.invalidations);
+  counter(
+    'response_reuse_hits_total',
+    'Responses served again without executing',
+    () => store.counts.hits,
+  );
+  counter(
+    'response_reuse_misses_total',
+    'Reusable requests that found no current response',
+    () => store.counts.misses,
+  );
+  counter(
+    'response_reuse_invalidations_total',
+    'Kept responses dropped because something they read changed',
+    () => store.counts.invalidations,
+  );
   counter('response_reuse_stores_total', 'Responses kept for reuse', () => store.counts.stores);
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({

@@ -27,7 +27,16 @@ export interface RequestStats {
 export type CountedStat = Exclude<keyof RequestStats, 'responseReuse'>;
 
 export function newRequestStats(): RequestStats {
-  return { sqlStatements: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, redisRoundTrips: 0, staleServed: 0, responseReuse: 'off' };
+  return {
+    sqlStatements: 0,
+    l1Hits: 0,
+    l1Misses: 0,
+    l2Hits: 0,
+    l2Misses: 0,
+    redisRoundTrips: 0,
+    staleServed: 0,
+    responseReuse: 'off',
+  };
 }
 
 /** Adds `n` to one counter of `stats`; background work passes no stats and counts nowhere. */

@@ -5,7 +5,11 @@
 import { UnreachableCaseError } from '../errors/app-error.js';
 import { consumeFixedWindow, FIXED_WINDOW_LUA, type FixedWindowState } from './fixed-window.js';
 import type { Decision, LimitSpec, RateLimitAlgorithm } from './rule.js';
-import { consumeSlidingWindow, SLIDING_WINDOW_LUA, type SlidingWindowState } from './sliding-window.js';
+import {
+  consumeSlidingWindow,
+  SLIDING_WINDOW_LUA,
+  type SlidingWindowState,
+} from './sliding-window.js';
 import { consumeTokenBucket, TOKEN_BUCKET_LUA, type TokenBucketState } from './token-bucket.js';
 
 export type AlgorithmState = FixedWindowState | SlidingWindowState | TokenBucketState;
@@ -14,7 +18,13 @@ export type AlgorithmState = FixedWindowState | SlidingWindowState | TokenBucket
  * One step of `algorithm`. `state` must be what this algorithm returned
  * before (or undefined); callers keep one state per key and rule.
  */
-export function decide(algorithm: RateLimitAlgorithm, state: AlgorithmState | undefined, now: number, rule: LimitSpec, cost = 1): Decision<AlgorithmState> {
+export function decide(
+  algorithm: RateLimitAlgorithm,
+  state: AlgorithmState | undefined,
+  now: number,
+  rule: LimitSpec,
+  cost = 1,
+): Decision<AlgorithmState> {
   switch (algorithm) {
     case 'FIXED_WINDOW':
       return consumeFixedWindow(state as FixedWindowState | undefined, now, rule, cost);

@@ -15,15 +15,30 @@ export interface FixedWindowState {
  * Counts `cost` against the window containing `now`. A refusal returns the
  * state it was given (as the script, which writes nothing then).
  */
-export function consumeFixedWindow(state: FixedWindowState | undefined, now: number, rule: LimitSpec, cost = 1): Decision<FixedWindowState> {
+export function consumeFixedWindow(
+  state: FixedWindowState | undefined,
+  now: number,
+  rule: LimitSpec,
+  cost = 1,
+): Decision<FixedWindowState> {
   const { limit, windowMs } = rule;
   const windowStart = Math.floor(now / windowMs) * windowMs;
   const count = state?.windowStart === windowStart ? state.count : 0;
   if (count + cost > limit) {
     const msBeforeNext = windowStart + windowMs - now;
-    return { allowed: false, remaining: Math.max(0, limit - count), msBeforeNext, newState: state ?? { windowStart, count } };
+    return {
+      allowed: false,
+      remaining: Math.max(0, limit - count),
+      msBeforeNext,
+      newState: state ?? { windowStart, count },
+    };
   }
-  return { allowed: true, remaining: limit - count - cost, msBeforeNext: 0, newState: { windowStart, count: count + cost } };
+  return {
+    allowed: true,
+    remaining: limit - count - cost,
+    msBeforeNext: 0,
+    newState: { windowStart, count: count + cost },
+  };
 }
 
 /**

@@ -9,8 +9,15 @@ import { createHash } from 'node:crypto';
 import type { RateLimitRule } from './rule.js';
 
 /** The key of `rule`'s counter for one caller. */
-export function rateLimitKey(prefix: string, rule: Pick<RateLimitRule, 'field' | 'index'>, parts: readonly string[]): string {
+export function rateLimitKey(
+  prefix: string,
+  rule: Pick<RateLimitRule, 'field' | 'index'>,
+  parts: readonly string[],
+): string {
   // JSON keeps ['a:b', 'c'] and ['a', 'b:c'] apart; 22 base64url chars are 132 bits.
-  const digest = createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22);
+  const digest = createHash('sha256')
+    .update(JSON.stringify(parts))
+    .digest('base64url')
+    .slice(0, 22);
   return `${prefix}:rl:{${rule.field}:${rule.index}:${digest}}`;
 }

@@ -13,7 +13,8 @@ export class LocalLimiter {
 
   /** `maxKeys` bounds the distinct counters kept; the least recently used is forgotten first. */
   constructor(maxKeys: number) {
-    if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new Error(`localMaxKeys must be a positive integer, got ${maxKeys}`);
+    if (!Number.isInteger(maxKeys) || maxKeys < 1)
+      throw new Error(`localMaxKeys must be a positive integer, got ${maxKeys}`);
     this.states = new LRUCache({ max: maxKeys });
   }
 

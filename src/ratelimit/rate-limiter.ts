@@ -26,7 +26,14 @@ import { isNoScript, LuaScript } from '../redis/lua-script.js';
 /** The reply of every rate-limit script: allowed (0|1), remaining, msBeforeNext. */
 type ScriptReply = [allowed: number, remaining: number, msBeforeNext: number];
 type RateLimitScript = LuaScript<ScriptReply>;
-import type { FallbackMode, RateLimitAlgorithm, RateLimitCheck, RateLimitConsumer, RateLimitResult, RateLimitRule } from './rule.js';
+import type {
+  FallbackMode,
+  RateLimitAlgorithm,
+  RateLimitCheck,
+  RateLimitConsumer,
+  RateLimitResult,
+  RateLimitRule,
+} from './rule.js';
 
 export interface RateLimiterOptions {
   /**
@@ -38,7 +45,10 @@ export interface RateLimiterOptions {
   /** What to do while Redis is lost (default `directive`: each rule's own fallback). */
   fallback?: 'local' | 'closed' | 'directive';
   /** Called when decisions start being made without Redis, and when Redis answers again. */
-  onOutage?: (event: 'started' | 'ended', detail: { mode: FallbackMode; redisConnected: boolean }) => void;
+  onOutage?: (
+    event: 'started' | 'ended',
+    detail: { mode: FallbackMode; redisConnected: boolean },
+  ) => void;
   /** Namespace of every key, e.g. the cache prefix. */
   prefix: string;
   /** The clock (ms); also sent to the scripts, so tests can drive Redis time. */
@@ -86,7 +96,12 @@ export class RateLimiter implements RateLimitConsumer {
    * Counts `cost` calls against `rule` for the caller named by `keyParts`.
    * Never rejects: Redis failures turn into the rule's fallback.
    */
-  async consume(rule: RateLimitRule, keyParts: readonly string[], cost = 1, stats?: RequestStats): Promise<RateLimitResult> {
+  async consume(
+    rule: RateLimitRule,
+    keyParts: readonly string[],
+    cost = 1,
+    stats?: RequestStats,
+  ): Promise<RateLimitResult> {
     const [result] = await this.consumeMany([{ rule, keyParts, cost }], stats);
     return result!;
   }
@@ -96,7 +111,10 @@ export class RateLimiter implements RateLimitConsumer {
    * order, each decided on its own; used to charge a reused response for
    * every limited field its execution charged. Never rejects.
    */
-  async consumeMany(checks: readonly RateLimitCheck[], stats?: RequestStats): Promise<RateLimitResult[]> {
+  async consumeMany(
+    checks: readonly RateLimitCheck[],
+    stats?: RequestStats,
+  ): Promise<RateLimitResult[]> {
     if (checks.length === 0) return [];
     // Whole milliseconds, so the script's arithmetic starts from the same number the fallback would.
     const now = Math.round(this.now());
@@ -105,13 +123,18 @@ export class RateLimiter implements RateLimitConsumer {
       cost,
       key: this.key(rule, keyParts),
       script: this.script(rule.algorithm),
-      args: rule.algorithm === 'TOKEN_BUCKET' ? [now, rule.windowMs, rule.limit, cost, rule.burst] : [now, rule.windowMs, rule.limit, cost],
+      args:
+        rule.algorithm === 'TOKEN_BUCKET'
+          ? [now, rule.windowMs, rule.limit, cost, rule.burst]
+          : [now, rule.windowMs, rule.limit, cost],
     }));
     const roundTrip = () => countInto(stats, 'redisRoundTrips');
     const replies = await this.gate.run(
       (client) =>
         calls.length === 1
-          ? calls[0]!.script.run(client, [calls[0]!.key], calls[0]!.args, { onExtraRoundTrip: roundTrip }).then((reply) => [reply])
+          ? calls[0]!.script
+              .run(client, [calls[0]!.key], calls[0]!.args, { onExtraRoundTrip: roundTrip })
+              .then((reply) => [reply])
           : runPipelined(client, calls, roundTrip),
       roundTrip,
     );
@@ -122,7 +145,12 @@ export class RateLimiter implements RateLimitConsumer {
           this.inOutage = false;
           this.onOutage?.('ended', { mode: 'local', redisConnected: true });
         }
-        return { allowed: reply[0] === 1, remaining: reply[1], msBeforeNext: reply[2], source: 'redis' };
+        return {
+          allowed: reply[0] === 1,
+          remaining: reply[1],
+          msBeforeNext: reply[2],
+          source: 'redis',
+        };
       }
       return this.fallback(call.rule, call.key, now, call.cost);
     });
@@ -144,14 +172,16 @@ export class RateLimiter implements RateLimitConsumer {
     }
     this.onFallback?.(rule, mode);
     this.fallbacks?.inc({ field: rule.field, mode });
-    if (mode === 'closed') return { allowed: false, remaining: 0, msBeforeNext: rule.windowMs, source: 'closed' };
+    if (mode === 'closed')
+      return { allowed: false, remaining: 0, msBeforeNext: rule.windowMs, source: 'closed' };
     const { allowed, remaining, msBeforeNext } = this.local.consume(rule, key, now, cost);
     return { allowed, remaining, msBeforeNext, source: 'local' };
   }
 
   private script(algorithm: RateLimitAlgorithm): RateLimitScript {
     let script = this.scripts.get(algorithm);
-    if (!script) this.scripts.set(algorithm, (script = new LuaScript<ScriptReply>(luaFor(algorithm))));
+    if (!script)
+      this.scripts.set(algorithm, (script = new LuaScript<ScriptReply>(luaFor(algorithm))));
     return script;
   }
 }
@@ -172,7 +202,10 @@ async function runPipelined(
       const pipeline = client.pipeline();
       for (const call of group) call.script.queue(pipeline, [call.key], call.args);
       const results = (await pipeline.exec()) ?? [];
-      return group.map((call, i) => ({ call, result: results[i] ?? [new Error('no reply'), null] }));
+      return group.map((call, i) => ({
+        call,
+        result: results[i] ?? [new Error('no reply'), null],
+      }));
     }),
   );
   const byCall = new Map(replies.flat().map(({ call, result }) => [call, result] as const));
@@ -189,7 +222,10 @@ async function runPipelined(
 function fallbackCounter(registry: Registry): Counter<'field' | 'mode'> {
   const existing = registry.getSingleMetric(FALLBACK_METRIC);
   if (existing instanceof Counter) return existing as Counter<'field' | 'mode'>;
-  if (existing) throw new Error(`RateLimiter: the registry already has a ${FALLBACK_METRIC} that is not a Counter`);
+  if (existing)
+    throw new Error(
+      `RateLimiter: the registry already has a ${FALLBACK_METRIC} that is not a Counter`,
+    );
   return new Counter({
     name: FALLBACK_METRIC,
     help: 'Rate-limit checks decided without Redis, by field and fallback mode',

@@ -63,7 +63,12 @@ export interface RateLimitCheck {
 /** What the `@rateLimit` directive needs from a limiter. */
 export interface RateLimitConsumer {
   /** Counts `cost` calls against `rule` for the caller identified by `keyParts`. Never throws for Redis failures. */
-  consume(rule: RateLimitRule, keyParts: readonly string[], cost?: number, stats?: RequestStats): Promise<RateLimitResult>;
+  consume(
+    rule: RateLimitRule,
+    keyParts: readonly string[],
+    cost?: number,
+    stats?: RequestStats,
+  ): Promise<RateLimitResult>;
   /** Several checks in one round trip, each decided on its own, in order. Never throws for Redis failures. */
   consumeMany(checks: readonly RateLimitCheck[], stats?: RequestStats): Promise<RateLimitResult[]>;
 }

@@ -17,7 +17,12 @@ export interface SlidingWindowState {
  * Counts `cost` if the weighted estimate stays within the limit. A refusal
  * returns the state it was given (the script writes nothing then).
  */
-export function consumeSlidingWindow(state: SlidingWindowState | undefined, now: number, rule: LimitSpec, cost = 1): Decision<SlidingWindowState> {
+export function consumeSlidingWindow(
+  state: SlidingWindowState | undefined,
+  now: number,
+  rule: LimitSpec,
+  cost = 1,
+): Decision<SlidingWindowState> {
   const { limit, windowMs } = rule;
   const windowStart = Math.floor(now / windowMs) * windowMs;
   let current = 0;
@@ -46,7 +51,15 @@ export function consumeSlidingWindow(state: SlidingWindowState | undefined, now:
 }
 
 /** When the estimate will have fallen enough to admit `cost`, if nobody else calls meanwhile. */
-function msUntilAdmitted(now: number, windowStart: number, windowMs: number, previous: number, current: number, limit: number, cost: number): number {
+function msUntilAdmitted(
+  now: number,
+  windowStart: number,
+  windowMs: number,
+  previous: number,
+  current: number,
+  limit: number,
+  cost: number,
+): number {
   if (cost > limit) return windowMs;
   // Within this window only the previous window's weight falls; if the current
   // count alone is too high, wait for it to become the weighted previous one.

@@ -15,17 +15,30 @@ export interface TokenBucketState {
  * refusal returns the state it was given: refill is computed from the last
  * admitted call, so refused calls neither write nor shift the refill.
  */
-export function consumeTokenBucket(state: TokenBucketState | undefined, now: number, rule: LimitSpec, cost = 1): Decision<TokenBucketState> {
+export function consumeTokenBucket(
+  state: TokenBucketState | undefined,
+  now: number,
+  rule: LimitSpec,
+  cost = 1,
+): Decision<TokenBucketState> {
   const capacity = rule.burst ?? rule.limit;
   const rate = rule.limit / rule.windowMs;
   const last = state ?? { tokens: capacity, updatedAt: now };
-  const tokens = microRound(Math.min(capacity, last.tokens + Math.max(0, now - last.updatedAt) * rate));
+  const tokens = microRound(
+    Math.min(capacity, last.tokens + Math.max(0, now - last.updatedAt) * rate),
+  );
   if (tokens < cost) {
-    const msBeforeNext = cost > capacity ? rule.windowMs : Math.max(1, Math.ceil((cost - tokens) / rate));
+    const msBeforeNext =
+      cost > capacity ? rule.windowMs : Math.max(1, Math.ceil((cost - tokens) / rate));
     return { allowed: false, remaining: Math.floor(tokens), msBeforeNext, newState: last };
   }
   const left = microRound(tokens - cost);
-  return { allowed: true, remaining: Math.floor(left), msBeforeNext: 0, newState: { tokens: left, updatedAt: now } };
+  return {
+    allowed: true,
+    remaining: Math.floor(left),
+    msBeforeNext: 0,
+    newState: { tokens: left, updatedAt: now },
+  };
 }
 
 /**

@@ -21,13 +21,15 @@ export class CircuitBreaker {
   private readonly now: () => number;
 
   constructor(private readonly options: CircuitBreakerOptions) {
-    if (options.failureThreshold < 1) throw new RangeError(`failureThreshold must be >= 1, got ${options.failureThreshold}`);
+    if (options.failureThreshold < 1)
+      throw new RangeError(`failureThreshold must be >= 1, got ${options.failureThreshold}`);
     if (options.openMs < 0) throw new RangeError(`openMs must be >= 0, got ${options.openMs}`);
     this.now = options.now ?? Date.now;
   }
 
   get state(): BreakerState {
-    if (this.current === 'open' && this.now() - this.openedAt >= this.options.openMs) this.transition('half-open');
+    if (this.current === 'open' && this.now() - this.openedAt >= this.options.openMs)
+      this.transition('half-open');
     return this.current;
   }
 

@@ -45,8 +45,19 @@ export class LuaScript<Reply = unknown> {
    * Queues the script on a pipeline as EVALSHA (with `buffers`, bulk replies
    * as Buffers); see `isNoScript` for the reply to retry with `run`.
    */
-  queue(pipeline: ChainableCommander, keys: readonly ScriptArg[], args: readonly ScriptArg[], options: { buffers?: boolean } = {}): void {
-    pipeline[options.buffers ? 'callBuffer' : 'call']('evalsha', this.sha, keys.length, ...keys, ...args);
+  queue(
+    pipeline: ChainableCommander,
+    keys: readonly ScriptArg[],
+    args: readonly ScriptArg[],
+    options: { buffers?: boolean } = {},
+  ): void {
+    pipeline[options.buffers ? 'callBuffer' : 'call'](
+      'evalsha',
+      this.sha,
+      keys.length,
+      ...keys,
+      ...args,
+    );
   }
 }
 

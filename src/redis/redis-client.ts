@@ -55,7 +55,10 @@ export function createRedisClient(options: RedisClientOptions): Redis {
  * primary of their slot (never to replicas: they may lag behind a write this
  * instance acknowledged); slots are refreshed on MOVED and on node failures.
  */
-export function createRedisConnection(topology: RedisTopology, options: Omit<RedisClientOptions, 'url'>): RedisConnection {
+export function createRedisConnection(
+  topology: RedisTopology,
+  options: Omit<RedisClientOptions, 'url'>,
+): RedisConnection {
   if (topology.mode === 'standalone') return createRedisClient({ ...options, url: topology.url });
   const auth = { password: topology.password, username: topology.username };
   if (topology.mode === 'sentinel') {
@@ -89,7 +92,9 @@ export function createRedisConnection(topology: RedisTopology, options: Omit<Red
   return watch(cluster, options);
 }
 
-function withoutRetries(options: RedisOptions): Omit<RedisOptions, 'retryStrategy' | 'enableOfflineQueue'> {
+function withoutRetries(
+  options: RedisOptions,
+): Omit<RedisOptions, 'retryStrategy' | 'enableOfflineQueue'> {
   const { retryStrategy: _retry, enableOfflineQueue: _queue, ...rest } = options;
   return rest;
 }
@@ -154,7 +159,10 @@ export class RedisGate {
    * `onFailure`), so callers fall back; `onRoundTrip` is called once per
    * call actually sent.
    */
-  async run<T>(call: (client: RedisConnection) => Promise<T>, onRoundTrip?: () => void): Promise<T | undefined> {
+  async run<T>(
+    call: (client: RedisConnection) => Promise<T>,
+    onRoundTrip?: () => void,
+  ): Promise<T | undefined> {
     if (this.client.status !== 'ready' || !this.breaker.allow()) return undefined;
     onRoundTrip?.();
     try {

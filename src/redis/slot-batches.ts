@@ -22,7 +22,8 @@ const CRC16_TABLE = (() => {
   const table = new Uint16Array(256);
   for (let i = 0; i < 256; i++) {
     let crc = i << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
     table[i] = crc;
   }
   return table;
@@ -51,7 +52,11 @@ export function nodeOf(client: RedisConnection, key: string): string | undefined
 }
 
 /** Groups `items` by the node serving their key's slot (one group on a standalone connection), keeping their order inside a group. */
-export function groupByNode<T>(client: RedisConnection, items: readonly T[], keyOf: (item: T) => string): T[][] {
+export function groupByNode<T>(
+  client: RedisConnection,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+): T[][] {
   if (!isCluster(client)) return items.length ? [[...items]] : [];
   const groups = new Map<string, T[]>();
   for (const item of items) {
@@ -70,7 +75,11 @@ export function groupByNode<T>(client: RedisConnection, items: readonly T[], key
  * Throws the first error any command got (the caller treats the batch as
  * failed; every command here is safe to repeat or to have half-applied).
  */
-export async function runPerNode(client: RedisConnection, commands: readonly SlotCommand[], onRoundTrip?: () => void): Promise<unknown[]> {
+export async function runPerNode(
+  client: RedisConnection,
+  commands: readonly SlotCommand[],
+  onRoundTrip?: () => void,
+): Promise<unknown[]> {
   const indexed = commands.map((command, index) => ({ command, index }));
   const replies = new Array<unknown>(commands.length);
   await Promise.all(

@@ -18,7 +18,10 @@
  *    committed change, whoever made it, to the same door.
  */
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { TokenService } from '../auth/tokens.js';
 import { CatalogCache, type CachePolicy, redisL2, redisTransport } from '../cache/index.js';
 import type { Config } from '../config/config.js';
@@ -87,8 +90,17 @@ export interface AppOverrides {
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
-  const logger = overrides.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, bufferBytes: config.logBufferBytes });
-  const metrics = createMetrics({ defaultMetrics: config.env !== 'test', prefix: config.metrics.prefix });
+  const logger =
+    overrides.logger ??
+    createLogger({
+      level: config.logLevel,
+      format: config.logFormat,
+      bufferBytes: config.logBufferBytes,
+    });
+  const metrics = createMetrics({
+    defaultMetrics: config.env !== 'test',
+    prefix: config.metrics.prefix,
+  });
   const warn = (message: string, error?: unknown) => logger.warn({ err: error }, message);
 
   let redisWarned = false;
@@ -101,7 +113,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         logger.info('Redis connected: L2 cache and shared rate limits active');
       } else if (status === 'error' && !redisWarned) {
         redisWarned = true;
-        logger.warn({ err: error?.message }, 'Redis unreachable: serving from L1 and PostgreSQL until it returns');
+        logger.warn(
+          { err: error?.message },
+          'Redis unreachable: serving from L1 and PostgreSQL until it returns',
+        );
       }
     },
   });
@@ -109,13 +124,21 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // Every failed call falls back (L1, database, local limits); count each, log the first of an outage.
     onFailure: (error, first) => {
       metrics.redisFailures.inc();
-      if (first) logger.warn({ err: (error as Error)?.message }, 'a Redis call failed: falling back until Redis answers again');
+      if (first)
+        logger.warn(
+          { err: (error as Error)?.message },
+          'a Redis call failed: falling back until Redis answers again',
+        );
     },
   });
 
   let sqlStatements = 0;
   const database = await openDatabase({
-    onPoolError: (error) => logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
+    onPoolError: (error) =>
+      logger.warn(
+        { err: error.message },
+        'a pooled database connection failed; it will be replaced',
+      ),
     url: config.database.url,
     replicaUrls: config.database.replicaUrls,
     pgliteDir: config.database.pgliteDir,
@@ -143,7 +166,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     onFallback: (rule, mode) => metrics.rateLimitFallbacks.inc({ field: rule.field, mode }),
     onOutage: (event, { mode, redisConnected }) => {
       if (event === 'ended') logger.info('Redis answers rate-limit checks again');
-      else logger.warn({ mode, redisConnected, setting: config.rateLimitFallback }, 'Redis cannot answer rate-limit checks: falling back until it does');
+      else
+        logger.warn(
+          { mode, redisConnected, setting: config.rateLimitFallback },
+          'Redis cannot answer rate-limit checks: falling back until it does',
+        );
     },
   });
   const countingLimiter: RateLimitConsumer = {
@@ -154,7 +181,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
     consumeMany: async (checks, stats) => {
       const results = await limiter.consumeMany(checks, stats);
-      results.forEach((result, i) => result.allowed || metrics.rateLimitRefusals.inc({ field: checks[i]!.rule.field }));
+      results.forEach(
+        (result, i) =>
+          result.allowed || metrics.rateLimitRefusals.inc({ field: checks[i]!.rule.field }),
+      );
       return results;
     },
   };
@@ -178,7 +208,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     l2: redisL2(redis),
     transport: redisTransport({
       gate: redis,
-      subscriber: createRedisConnection(config.redis.topology, { commandTimeoutMs: config.redis.commandTimeoutMs, name: 'catalog:bus' }),
+      subscriber: createRedisConnection(config.redis.topology, {
+        commandTimeoutMs: config.redis.commandTimeoutMs,
+        name: 'catalog:bus',
+      }),
       channel: `${namespace}:invalidate`,
     }),
     policies,
@@ -200,7 +233,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // records the primary's WAL position, so this instance's later reads wait
   // for a replica that has replayed it (or use the primary meanwhile).
   const replicaRouter = database.replicas.length
-    ? new ReplicaRouter({ replicas: [...database.replicas], primaryLsn: () => database.primaryLsn(), onRead: (to) => metrics.dbReads.inc({ to }) })
+    ? new ReplicaRouter({
+        replicas: [...database.replicas],
+        primaryLsn: () => database.primaryLsn(),
+        onRead: (to) => metrics.dbReads.inc({ to }),
+      })
     : undefined;
   const sink: Parameters<typeof cacheSync>[0]['sink'] = replicaRouter
     ? {
@@ -215,7 +252,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     : cache;
   // Writes through this client reach the cache's write door after commit.
   const db = prisma.$extends(cacheSync({ relations, sink })) as unknown as PrismaClient;
-  const reads = replicaRouter ? (prisma.$extends(readReplicas(replicaRouter)) as unknown as PrismaClient) : prisma;
+  const reads = replicaRouter
+    ? (prisma.$extends(readReplicas(replicaRouter)) as unknown as PrismaClient)
+    : prisma;
   const reuse = cache.responses
     ? new ResponseReuse({
         store: cache.responses,
@@ -224,7 +263,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       })
     : undefined;
 
-  const operationLabels = new OperationLabels({ known: config.metrics.operationNames, maxDynamic: config.metrics.maxOperations });
+  const operationLabels = new OperationLabels({
+    known: config.metrics.operationNames,
+    maxDynamic: config.metrics.maxOperations,
+  });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: !config.production,
@@ -261,7 +303,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   await apollo.start();
 
-  const changeFeed = overrides.changeFeed === false ? undefined : new ChangeFeed({ database, relations, sink: cache });
+  const changeFeed =
+    overrides.changeFeed === false
+      ? undefined
+      : new ChangeFeed({ database, relations, sink: cache });
   await changeFeed?.start();
 
   const tokens = new TokenService(config.auth.jwtSecret, config.auth.tokenTtlSeconds);

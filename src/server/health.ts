@@ -21,14 +21,28 @@ export interface Readiness {
 export async function readiness(app: App, draining: boolean): Promise<Readiness> {
   const database = await databaseAnswers(app);
   const redis = app.redis.client.status === 'ready';
-  return { status: database && !draining ? 'ready' : 'not ready', draining, database, redis, breaker: app.redis.breaker.state };
+  return {
+    status: database && !draining ? 'ready' : 'not ready',
+    draining,
+    database,
+    redis,
+    breaker: app.redis.breaker.state,
+  };
 }
 
 async function databaseAnswers(app: App): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DATABASE_CHECK_MS)));
+  const timeout = new Promise<false>(
+    (resolve) => (timer = setTimeout(() => resolve(false), DATABASE_CHECK_MS)),
+  );
   try {
-    return await Promise.race([app.prisma.$queryRawUnsafe('SELECT 1').then(() => true, () => false), timeout]);
+    return await Promise.race([
+      app.prisma.$queryRawUnsafe('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -39,29 +39,51 @@ export interface HttpOptions {
 }
 
 export function createHttpServer(app: App, options: HttpOptions = {}): Server {
-  const loaderDeps = { prisma: app.prisma, cache: app.cache, policies: app.policies, shapes: app.shapes };
+  const loaderDeps = {
+    prisma: app.prisma,
+    cache: app.cache,
+    policies: app.policies,
+    shapes: app.shapes,
+  };
   const lifecycle = options.lifecycle ?? new Lifecycle();
   const requestLog = createRequestLog(app.logger, options.newRequestId);
   const debugStats = !app.config.production;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string, started: bigint): Promise<void> => {
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    started: bigint,
+  ): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/livez') return send(res, 200, 'application/json', JSON.stringify({ status: 'alive' }));
+    if (url.pathname === '/livez')
+      return send(res, 200, 'application/json', JSON.stringify({ status: 'alive' }));
     if (url.pathname === '/readyz' || url.pathname === '/healthz') {
       const state = await readiness(app, lifecycle.draining);
-      return send(res, state.status === 'ready' ? 200 : 503, 'application/json', JSON.stringify(state));
+      return send(
+        res,
+        state.status === 'ready' ? 200 : 503,
+        'application/json',
+        JSON.stringify(state),
+      );
     }
     if (url.pathname === '/metrics') {
       return send(res, 200, app.metrics.registry.contentType, await app.metrics.registry.metrics());
     }
     if (options.playground?.(req, res)) return;
-    if (url.pathname !== '/graphql') return send(res, 404, 'application/json', JSON.stringify({ error: 'Not found' }));
+    if (url.pathname !== '/graphql')
+      return send(res, 404, 'application/json', JSON.stringify({ error: 'Not found' }));
 
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readBody(req, MAX_BODY_BYTES);
       if (raw === null) {
-        return sendErrors(res, 413, `Request body exceeds ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
+        return sendErrors(
+          res,
+          413,
+          `Request body exceeds ${MAX_BODY_BYTES} bytes`,
+          'PAYLOAD_TOO_LARGE',
+        );
       }
       try {
         body = raw.length ? JSON.parse(raw) : {};
@@ -69,15 +91,25 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
         return sendErrors(res, 400, 'Request body is not valid JSON', 'BAD_REQUEST');
       }
     }
-    const queryText = typeof (body as { query?: unknown } | undefined)?.query === 'string' ? (body as { query: string }).query : (url.searchParams.get('query') ?? '');
+    const queryText =
+      typeof (body as { query?: unknown } | undefined)?.query === 'string'
+        ? (body as { query: string }).query
+        : (url.searchParams.get('query') ?? '');
     const tooLarge = documentSizeError(queryText);
-    if (tooLarge) return send(res, 400, 'application/json', JSON.stringify({ errors: [tooLarge.toJSON()] }));
+    if (tooLarge)
+      return send(res, 400, 'application/json', JSON.stringify({ errors: [tooLarge.toJSON()] }));
     const viewer = await bearerViewer(app, req.headers.authorization);
     if (viewer === 'invalid') {
       // A token that was sent but does not verify is not anonymous access:
       // the client must learn that it has to sign in again.
       res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
-      return sendErrors(res, 401, 'The bearer token is invalid or expired; sign in again', ErrorCode.UNAUTHENTICATED, { requestId });
+      return sendErrors(
+        res,
+        401,
+        'The bearer token is invalid or expired; sign in again',
+        ErrorCode.UNAUTHENTICATED,
+        { requestId },
+      );
     }
     const stats = newRequestStats();
     const note = requestLog.note(res);
@@ -88,8 +120,13 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
     // A kept response that is still current is sent without executing. Only
     // JSON POSTs, which Apollo's CSRF prevention always lets through.
     if (reuse && req.method === 'POST' && isJson(req.headers['content-type'])) {
-      const { query, operationName, variables } = body as { query?: unknown; operationName?: unknown; variables?: unknown };
-      const kept = typeof query === 'string' ? reuse.find(query, operationName, variables) : undefined;
+      const { query, operationName, variables } = body as {
+        query?: unknown;
+        operationName?: unknown;
+        variables?: unknown;
+      };
+      const kept =
+        typeof query === 'string' ? reuse.find(query, operationName, variables) : undefined;
       if (kept) {
         const charged = await reuse.charge(kept, { ip, userId: viewer?.id ?? null }, stats);
         if (charged.allowed) {
@@ -98,10 +135,17 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
           // Counted like an executed operation (observability-plugin.ts), which a hit skips.
           const operation = app.operationLabels.label(note.operationName);
           app.metrics.graphqlOperations.inc({ operation, type: 'query' });
-          app.metrics.graphqlDuration.observe({ operation, type: 'query' }, Number(process.hrtime.bigint() - started) / 1e9);
+          app.metrics.graphqlDuration.observe(
+            { operation, type: 'query' },
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
           res.statusCode = 200;
           res.setHeader('content-type', 'application/json; charset=utf-8');
-          return void res.end(debugStats && req.headers['x-debug-stats'] === '1' ? withStats(kept.body, stats) : kept.body);
+          return void res.end(
+            debugStats && req.headers['x-debug-stats'] === '1'
+              ? withStats(kept.body, stats)
+              : kept.body,
+          );
         }
         // A limit refused: execute, with the checks already decided so nothing is charged twice.
         ledger = new ChargeLedger();
@@ -149,22 +193,35 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
     lifecycle.track(res);
     const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
     const pathname = (req.url ?? '/').split('?')[0]!;
-    const route = ROUTES.has(pathname) ? pathname : pathname.startsWith('/graphql/assets/') ? '/graphql/assets' : 'other';
+    const route = ROUTES.has(pathname)
+      ? pathname
+      : pathname.startsWith('/graphql/assets/')
+        ? '/graphql/assets'
+        : 'other';
     res.on('finish', () => {
       if (pathname === '/metrics') return; // scrapes are not traffic
       app.metrics.httpRequests.inc({ method, route, status: String(res.statusCode) });
-      app.metrics.httpDuration.observe({ method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+      app.metrics.httpDuration.observe(
+        { method, route },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     handle(req, res, requestId, started).catch((error: unknown) => {
       app.logger.error({ requestId, err: error }, 'unhandled error in HTTP handler');
-      if (!res.headersSent) sendErrors(res, 500, 'Internal server error', ErrorCode.INTERNAL_SERVER_ERROR, { requestId });
+      if (!res.headersSent)
+        sendErrors(res, 500, 'Internal server error', ErrorCode.INTERNAL_SERVER_ERROR, {
+          requestId,
+        });
       else res.end();
     });
   });
 }
 
 function isJson(contentType: string | undefined): boolean {
-  return contentType !== undefined && /^application\/(graphql-response\+)?json\s*(;|$)/i.test(contentType);
+  return (
+    contentType !== undefined &&
+    /^application\/(graphql-response\+)?json\s*(;|$)/i.test(contentType)
+  );
 }
 
 /** A kept body (`{"data":...}` and a newline) with this request's stats as its extensions. */
@@ -173,7 +230,10 @@ function withStats(body: string, stats: RequestStats): string {
 }
 
 /** The viewer a bearer token names; null without a token; 'invalid' for a token that does not verify. */
-async function bearerViewer(app: App, authorization: string | undefined): Promise<Viewer | null | 'invalid'> {
+async function bearerViewer(
+  app: App,
+  authorization: string | undefined,
+): Promise<Viewer | null | 'invalid'> {
   if (authorization === undefined || authorization.trim() === '') return null;
   const match = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(authorization);
   return (match && (await app.tokens.verify(match[1]!))) ?? 'invalid';
@@ -195,8 +255,19 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
   });
 }
 
-function sendErrors(res: ServerResponse, status: number, message: string, code: string, extensions: Record<string, unknown> = {}): void {
-  send(res, status, 'application/json', JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }));
+function sendErrors(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code: string,
+  extensions: Record<string, unknown> = {},
+): void {
+  send(
+    res,
+    status,
+    'application/json',
+    JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }),
+  );
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {

@@ -41,7 +41,11 @@ export class Lifecycle {
  * Drains `server` (see above). Resolves true when every request finished in
  * time, false when connections had to be cut after `timeoutMs`.
  */
-export async function drainHttpServer(server: Server, lifecycle: Lifecycle, timeoutMs: number): Promise<boolean> {
+export async function drainHttpServer(
+  server: Server,
+  lifecycle: Lifecycle,
+  timeoutMs: number,
+): Promise<boolean> {
   lifecycle.beginDrain();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
@@ -49,7 +53,9 @@ export async function drainHttpServer(server: Server, lifecycle: Lifecycle, time
   // closes it (Connection: close); sweep idle sockets until all are gone.
   const sweep = setInterval(() => server.closeIdleConnections(), 50);
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  const timedOut = new Promise<'timeout'>(
+    (resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)),
+  );
   try {
     if ((await Promise.race([closed, timedOut])) !== 'timeout') return true;
     server.closeAllConnections();

@@ -30,7 +30,10 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const app = await createApp(config);
   const lifecycle = new Lifecycle();
-  const server = createHttpServer(app, { lifecycle, playground: config.production ? undefined : createPlaygroundRoute('/graphql') });
+  const server = createHttpServer(app, {
+    lifecycle,
+    playground: config.production ? undefined : createPlaygroundRoute('/graphql'),
+  });
   try {
     await listen(server, config);
   } catch (error) {
@@ -39,15 +42,31 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}/graphql`;
-  app.logger.info({ url, port, database: config.database.url ? 'postgresql' : 'embedded PGlite', cache: config.cache.mode, namespace: app.namespace }, 'API listening');
+  app.logger.info(
+    {
+      url,
+      port,
+      database: config.database.url ? 'postgresql' : 'embedded PGlite',
+      cache: config.cache.mode,
+      namespace: app.namespace,
+    },
+    'API listening',
+  );
   let closing: Promise<boolean> | undefined;
   return {
     url,
     close: () =>
       (closing ??= (async () => {
-        app.logger.info({ inFlight: lifecycle.inFlightCount, timeoutMs: config.shutdownTimeoutMs }, 'draining: no new connections, finishing requests in flight');
+        app.logger.info(
+          { inFlight: lifecycle.inFlightCount, timeoutMs: config.shutdownTimeoutMs },
+          'draining: no new connections, finishing requests in flight',
+        );
         const clean = await drainHttpServer(server, lifecycle, config.shutdownTimeoutMs);
-        if (!clean) app.logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'drain timed out: remaining connections were closed');
+        if (!clean)
+          app.logger.warn(
+            { timeoutMs: config.shutdownTimeoutMs },
+            'drain timed out: remaining connections were closed',
+          );
         await app.close();
         app.logger.info('stopped');
         return clean;
@@ -59,9 +78,22 @@ function listen(server: Server, config: Config): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const where = `${config.host}:${config.port}`;
-      if (error.code === 'EADDRINUSE') reject(new ConfigError(`PORT=${config.port}: ${where} is already in use; stop the other process or choose another PORT`));
-      else if (error.code === 'EACCES') reject(new ConfigError(`PORT=${config.port}: not allowed to listen on ${where}; choose a PORT above 1023`));
-      else if (error.code === 'EADDRNOTAVAIL') reject(new ConfigError(`HOST=${JSON.stringify(config.host)}: no such address on this machine`));
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new ConfigError(
+            `PORT=${config.port}: ${where} is already in use; stop the other process or choose another PORT`,
+          ),
+        );
+      else if (error.code === 'EACCES')
+        reject(
+          new ConfigError(
+            `PORT=${config.port}: not allowed to listen on ${where}; choose a PORT above 1023`,
+          ),
+        );
+      else if (error.code === 'EADDRNOTAVAIL')
+        reject(
+          new ConfigError(`HOST=${JSON.stringify(config.host)}: no such address on this machine`),
+        );
       else reject(error);
     });
     server.listen(config.port, config.host, () => resolve());
@@ -77,14 +109,28 @@ const ADAPTER_KINDS: Record<string, string> = {
 };
 
 /** One line for a start-up failure, and its exit code. */
-export function describeStartupError(error: unknown, config?: Config): { line: string; exitCode: number } {
+export function describeStartupError(
+  error: unknown,
+  config?: Config,
+): { line: string; exitCode: number } {
   if (error instanceof ConfigError) return { line: error.message, exitCode: 2 };
-  const kind = (error as { meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null)?.meta?.driverAdapterError?.cause?.kind;
-  const database = config && explainDatabaseError(kind && ADAPTER_KINDS[kind] ? { code: ADAPTER_KINDS[kind] } : error, config.database);
+  const kind = (error as { meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null)
+    ?.meta?.driverAdapterError?.cause?.kind;
+  const database =
+    config &&
+    explainDatabaseError(
+      kind && ADAPTER_KINDS[kind] ? { code: ADAPTER_KINDS[kind] } : error,
+      config.database,
+    );
   if (database) return { line: database, exitCode: 1 };
   // Prisma's messages start with a blank line and the call site; the cause is last.
   const message = error instanceof Error ? error.message : String(error);
-  const last = message.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? 'unknown error';
+  const last =
+    message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1) ?? 'unknown error';
   return { line: `Could not start: ${last}`, exitCode: 1 };
 }
 
@@ -103,14 +149,18 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) {
-        process.stderr.write(`catalog-api: second ${signal}: exiting without waiting for the drain\n`);
+        process.stderr.write(
+          `catalog-api: second ${signal}: exiting without waiting for the drain\n`,
+        );
         process.exit(1);
       }
       stopping = true;
       running.close().then(
         (clean) => process.exit(clean ? 0 : 1),
         (error: unknown) => {
-          process.stderr.write(`catalog-api: error while stopping: ${error instanceof Error ? error.message : String(error)}\n`);
+          process.stderr.write(
+            `catalog-api: error while stopping: ${error instanceof Error ? error.message : String(error)}\n`,
+          );
           process.exit(1);
         },
       );

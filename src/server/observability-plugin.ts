@@ -14,7 +14,11 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OperationLabels } from '../observability/operation-labels.js';
 
-export function observabilityPlugin(options: { metrics: Metrics; labels: OperationLabels; logger: Logger }): ApolloServerPlugin<GraphQLContext> {
+export function observabilityPlugin(options: {
+  metrics: Metrics;
+  labels: OperationLabels;
+  logger: Logger;
+}): ApolloServerPlugin<GraphQLContext> {
   const { metrics, labels, logger } = options;
   return {
     async requestDidStart({ contextValue }) {
@@ -31,19 +35,29 @@ export function observabilityPlugin(options: { metrics: Metrics; labels: Operati
         },
         async didEncounterErrors({ errors }) {
           for (const error of errors) {
-            if (isInternalError(error)) logger.error({ requestId: contextValue.requestId, err: unwrapResolverError(error) }, 'internal error while resolving');
+            if (isInternalError(error))
+              logger.error(
+                { requestId: contextValue.requestId, err: unwrapResolverError(error) },
+                'internal error while resolving',
+              );
           }
         },
         async willSendResponse({ response }) {
           metrics.graphqlOperations.inc({ operation, type });
-          metrics.graphqlDuration.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.graphqlDuration.observe(
+            { operation, type },
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           if (!result.errors?.length) return;
           result.errors = result.errors.map((error) => {
-            const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'UNKNOWN';
+            const code =
+              typeof error.extensions?.code === 'string' ? error.extensions.code : 'UNKNOWN';
             metrics.graphqlErrors.inc({ operation, code });
-            return code === ErrorCode.INTERNAL_SERVER_ERROR ? { ...error, extensions: { ...error.extensions, requestId: contextValue.requestId } } : error;
+            return code === ErrorCode.INTERNAL_SERVER_ERROR
+              ? { ...error, extensions: { ...error.extensions, requestId: contextValue.requestId } }
+              : error;
           });
         },
       };

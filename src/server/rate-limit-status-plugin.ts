@@ -13,7 +13,11 @@ export function rateLimitStatusPlugin<C extends object>(): ApolloServerPlugin<C>
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;
           const { errors, data } = response.body.singleResult;
-          if (!errors?.length || !errors.every((e) => e.extensions?.code === ErrorCode.RATE_LIMITED)) return;
+          if (
+            !errors?.length ||
+            !errors.every((e) => e.extensions?.code === ErrorCode.RATE_LIMITED)
+          )
+            return;
           if (data && Object.values(data).some((v) => v !== null)) return;
           const retry = Math.max(...errors.map((e) => Number(e.extensions?.retryAfter) || 1));
           response.http.status = 429;

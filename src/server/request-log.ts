@@ -49,7 +49,13 @@ export function createRequestLog(logger: Logger, newId: () => string = randomUUI
         const path = (req.url ?? '/').split('?')[0]!;
         const status = res.statusCode;
         const finished = res.writableFinished;
-        const level = !finished ? 'warn' : status >= 500 ? 'error' : QUIET_PATHS.has(path) ? 'debug' : 'info';
+        const level = !finished
+          ? 'warn'
+          : status >= 500
+            ? 'error'
+            : QUIET_PATHS.has(path)
+              ? 'debug'
+              : 'info';
         if (!logger.isLevelEnabled(level)) return;
         const responseTime = Math.round((performance.now() - started) * 10) / 10;
         const line = {
@@ -59,7 +65,12 @@ export function createRequestLog(logger: Logger, newId: () => string = randomUUI
           responseTime,
           operation: notes.get(res)?.operationName ?? undefined,
         };
-        logger[level](line, finished ? `${req.method} ${path} ${status} ${responseTime} ms` : `${req.method} ${path} abandoned by the client after ${responseTime} ms`);
+        logger[level](
+          line,
+          finished
+            ? `${req.method} ${path} ${status} ${responseTime} ms`
+            : `${req.method} ${path} abandoned by the client after ${responseTime} ms`,
+        );
       });
       return requestId;
     },

@@ -11,7 +11,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLContext } from '../graphql/context.js';
 
-export function statsPlugin(options: { enabled: boolean; sqlStatements: () => number }): ApolloServerPlugin<GraphQLContext> {
+export function statsPlugin(options: {
+  enabled: boolean;
+  sqlStatements: () => number;
+}): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart({ request }) {
       if (!options.enabled || request.http?.headers.get('x-debug-stats') !== '1') return;
@@ -21,7 +24,8 @@ export function statsPlugin(options: { enabled: boolean; sqlStatements: () => nu
           if (operation.operation === 'mutation') writeStart = options.sqlStatements();
         },
         async willSendResponse({ response, contextValue }) {
-          if (writeStart !== undefined) contextValue.stats.sqlStatements = options.sqlStatements() - writeStart;
+          if (writeStart !== undefined)
+            contextValue.stats.sqlStatements = options.sqlStatements() - writeStart;
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           result.extensions = { ...result.extensions, stats: { ...contextValue.stats } };

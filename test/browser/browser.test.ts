@@ -31,7 +31,13 @@ describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium', { timeout: 120_00
 
   beforeAll(async () => {
     db = await createFixtureDatabase();
-    const config = loadConfig({ NODE_ENV: 'development', DATABASE_URL: db.url, REDIS_URL, CACHE_PREFIX: `browser${process.pid}`, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      NODE_ENV: 'development',
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      CACHE_PREFIX: `browser${process.pid}`,
+      LOG_LEVEL: 'silent',
+    });
     app = await createApp(config);
     server = createHttpServer(app, { playground: createPlaygroundRoute('/graphql') });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -39,7 +45,15 @@ describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium', { timeout: 120_00
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
@@ -62,7 +76,9 @@ describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium', { timeout: 120_00
 
     // One tab per example: catalog page, product page, sign in + add a review.
     await expect(page.locator('.graphiql-tab').count()).resolves.toBe(3);
-    await expect(page.locator('.graphiql-editor-tool').textContent()).resolves.toContain('x-debug-stats');
+    await expect(page.locator('.graphiql-editor-tool').textContent()).resolves.toContain(
+      'x-debug-stats',
+    );
 
     await page.locator('.graphiql-execute-button').click();
     const response = page.locator('.graphiql-response');
@@ -74,9 +90,17 @@ describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium', { timeout: 120_00
     await page.locator('[aria-label="Show Documentation Explorer"]').click();
     await page.getByText('Query', { exact: true }).first().click();
     const docs = page.locator('.graphiql-doc-explorer');
-    await docs.locator('.graphiql-doc-explorer-field-name', { hasText: /^products$/ }).first().click();
-    await docs.getByText('Rate limit: 600 per 60 s per IP', { exact: false }).first().waitFor({ timeout: 10_000 });
-    await expect(docs.textContent()).resolves.toContain('Cost: 1, times first for everything below');
+    await docs
+      .locator('.graphiql-doc-explorer-field-name', { hasText: /^products$/ })
+      .first()
+      .click();
+    await docs
+      .getByText('Rate limit: 600 per 60 s per IP', { exact: false })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await expect(docs.textContent()).resolves.toContain(
+      'Cost: 1, times first for everything below',
+    );
     await page.screenshot({ path: path.join(SCREENSHOTS, 'playground.png') });
     await page.close();
   });
@@ -86,7 +110,11 @@ describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium', { timeout: 120_00
     const configFile = path.resolve('web/vite.config.ts');
     process.env.API_URL = origin;
     await build({ configFile, logLevel: 'silent' });
-    const web = await preview({ configFile, logLevel: 'silent', preview: { port: 0, strictPort: false } });
+    const web = await preview({
+      configFile,
+      logLevel: 'silent',
+      preview: { port: 0, strictPort: false },
+    });
     try {
       const url = web.resolvedUrls?.local[0];
       expect(url).toBeDefined();
@@ -109,12 +137,16 @@ describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium', { timeout: 120_00
 
       await page.fill('#add-review textarea', 'Bought two, both perfect.');
       await page.click('#add-review button');
-      await page.locator('.review', { hasText: 'Bought two, both perfect. — Customer' }).waitFor({ timeout: 10_000 });
+      await page
+        .locator('.review', { hasText: 'Bought two, both perfect. — Customer' })
+        .waitFor({ timeout: 10_000 });
       await page.screenshot({ path: path.join(SCREENSHOTS, 'storefront.png') });
       expect(problems).toEqual([]);
       await page.close();
     } finally {
-      await new Promise<void>((resolve, reject) => web.httpServer.close((error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        web.httpServer.close((error) => (error ? reject(error) : resolve())),
+      );
     }
   });
 });

@@ -19,7 +19,8 @@ const HOUR = 3_600_000;
 const NOW = 1_800_000_000_000;
 
 /** A present record at `version` under `epoch`, fresh until far in the future. */
-const present = (version: number, epoch: number, payload = `v${version}`) => encodeRecord(version, NOW + HOUR, Buffer.from(payload), epoch);
+const present = (version: number, epoch: number, payload = `v${version}`) =>
+  encodeRecord(version, NOW + HOUR, Buffer.from(payload), epoch);
 
 export function describeL2Driver(name: string, open: () => Promise<DriverFixture>): void {
   describe(`L2 driver contract: ${name}`, () => {
@@ -39,7 +40,10 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
 
     it('reads nulls and epoch 0 from an empty store; ensureEpoch creates the epoch once', async () => {
       const { epochKey, k } = scope();
-      expect(await f.driver.read([k('a'), k('b')], epochKey)).toEqual({ values: [null, null], epoch: 0 });
+      expect(await f.driver.read([k('a'), k('b')], epochKey)).toEqual({
+        values: [null, null],
+        epoch: 0,
+      });
       expect(await f.driver.ensureEpoch(epochKey, NOW)).toBe(NOW);
       expect(await f.driver.ensureEpoch(epochKey, NOW + 5)).toBe(NOW);
       expect((await f.driver.read([k('a')], epochKey)).epoch).toBe(NOW);
@@ -49,7 +53,11 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
       const { epochKey, k } = scope();
       const epoch = await f.driver.ensureEpoch(epochKey, NOW);
       const fill = (version: number, expected = epoch) =>
-        f.driver.fillEntities(epochKey, [{ key: k('e'), version, record: present(version, epoch), ttlMs: HOUR }], expected);
+        f.driver.fillEntities(
+          epochKey,
+          [{ key: k('e'), version, record: present(version, epoch), ttlMs: HOUR }],
+          expected,
+        );
       expect(await fill(2, epoch + 1)).toEqual({ epoch, stored: [false] });
       expect(await fill(2)).toEqual({ epoch, stored: [true] });
       expect(await fill(1)).toEqual({ epoch, stored: [false] });
@@ -63,7 +71,12 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
       const { epochKey, k } = scope();
       const epoch = await f.driver.ensureEpoch(epochKey, NOW);
       const write = (version: number, fence: boolean, expected = epoch) =>
-        f.driver.writeEntities(epochKey, [{ key: k('e'), version, record: present(version, epoch), ttlMs: HOUR, fence }], expected, NOW);
+        f.driver.writeEntities(
+          epochKey,
+          [{ key: k('e'), version, record: present(version, epoch), ttlMs: HOUR, fence }],
+          expected,
+          NOW,
+        );
       expect(await write(1, false)).toEqual({ epoch, outcomes: ['value'] });
       expect(await write(1, true)).toEqual({ epoch, outcomes: ['kept'] });
       expect(await write(2, false, epoch - 1)).toEqual({ epoch, outcomes: ['fence'] });
@@ -76,8 +89,14 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
     it('stores nothing while there is no epoch', async () => {
       const { epochKey, k } = scope();
       const rec = { key: k('e'), version: 1, record: present(1, 1), ttlMs: HOUR };
-      expect(await f.driver.writeEntities(epochKey, [{ ...rec, fence: false }], -1, NOW)).toEqual({ epoch: 0, outcomes: ['kept'] });
-      expect(await f.driver.fillEntities(epochKey, [rec], 0)).toEqual({ epoch: 0, stored: [false] });
+      expect(await f.driver.writeEntities(epochKey, [{ ...rec, fence: false }], -1, NOW)).toEqual({
+        epoch: 0,
+        outcomes: ['kept'],
+      });
+      expect(await f.driver.fillEntities(epochKey, [rec], 0)).toEqual({
+        epoch: 0,
+        stored: [false],
+      });
       expect((await f.driver.read([k('e')], epochKey)).values).toEqual([null]);
     });
 
@@ -85,18 +104,34 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
       const { epochKey, k } = scope();
       const epoch = await f.driver.ensureEpoch(epochKey, NOW);
       const pairs = [{ key: k('e'), leaseKey: k('e:lease') }];
-      expect((await f.driver.acquireOrRead(epochKey, pairs, 'me', HOUR, NOW)).results).toEqual([true]);
-      expect((await f.driver.acquireOrRead(epochKey, pairs, 'other', HOUR, NOW)).results).toEqual([false]);
+      expect((await f.driver.acquireOrRead(epochKey, pairs, 'me', HOUR, NOW)).results).toEqual([
+        true,
+      ]);
+      expect((await f.driver.acquireOrRead(epochKey, pairs, 'other', HOUR, NOW)).results).toEqual([
+        false,
+      ]);
       expect(await f.driver.acquireLease(k('e:lease'), 'other', HOUR)).toBe(false);
       const record = present(4, epoch);
-      await f.driver.fillEntities(epochKey, [{ key: k('e'), version: 4, record, ttlMs: HOUR }], epoch, { keys: [k('e:lease')], token: 'me' });
+      await f.driver.fillEntities(
+        epochKey,
+        [{ key: k('e'), version: 4, record, ttlMs: HOUR }],
+        epoch,
+        { keys: [k('e:lease')], token: 'me' },
+      );
       const got = await f.driver.acquireOrRead(epochKey, pairs, 'other', HOUR, NOW);
       expect(got.epoch).toBe(epoch);
       expect(Buffer.isBuffer(got.results[0]) && got.results[0].equals(record)).toBe(true);
       // A record of another epoch, or past its soft expiry, is not fresh: the lease is free again.
       const old = encodeRecord(5, NOW + HOUR, Buffer.from('x'), epoch - 1);
-      await f.driver.writeEntities(epochKey, [{ key: k('e'), version: 5, record: old, ttlMs: HOUR, fence: false }], epoch, NOW);
-      expect((await f.driver.acquireOrRead(epochKey, pairs, 'third', HOUR, NOW)).results).toEqual([true]);
+      await f.driver.writeEntities(
+        epochKey,
+        [{ key: k('e'), version: 5, record: old, ttlMs: HOUR, fence: false }],
+        epoch,
+        NOW,
+      );
+      expect((await f.driver.acquireOrRead(epochKey, pairs, 'third', HOUR, NOW)).results).toEqual([
+        true,
+      ]);
     });
 
     it('releases only leases its token holds', async () => {
@@ -112,7 +147,19 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
       const { epochKey, k } = scope();
       const epoch = await f.driver.ensureEpoch(epochKey, NOW);
       const fill = (expectedVersion: number, expectedEpoch = epoch) =>
-        f.driver.fillCollections(epochKey, [{ versionKey: k('c:v'), expectedVersion, key: k('c:all'), record: present(1, epoch), ttlMs: HOUR }], expectedEpoch);
+        f.driver.fillCollections(
+          epochKey,
+          [
+            {
+              versionKey: k('c:v'),
+              expectedVersion,
+              key: k('c:all'),
+              record: present(1, epoch),
+              ttlMs: HOUR,
+            },
+          ],
+          expectedEpoch,
+        );
       expect(await fill(0)).toBe(1);
       expect(await f.driver.bumpCollections([k('c:v'), k('d:v')], HOUR)).toEqual([1, 1]);
       expect(await fill(0)).toBe(0);
@@ -135,7 +182,11 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
     it('deletes keys', async () => {
       const { epochKey, k } = scope();
       const epoch = await f.driver.ensureEpoch(epochKey, NOW);
-      await f.driver.fillEntities(epochKey, [{ key: k('e'), version: 1, record: present(1, epoch), ttlMs: HOUR }], epoch);
+      await f.driver.fillEntities(
+        epochKey,
+        [{ key: k('e'), version: 1, record: present(1, epoch), ttlMs: HOUR }],
+        epoch,
+      );
       await f.driver.delete([k('e')]);
       expect((await f.driver.read([k('e')], epochKey)).values).toEqual([null]);
     });
@@ -154,7 +205,15 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
       let trips = 0;
       const [filled, read, bumped] = await f.driver.batch<unknown>(
         [
-          { key: epochKey, run: (d) => d.fillEntities(epochKey, [{ key: k('e'), version: 1, record: present(1, epoch), ttlMs: HOUR }], epoch) },
+          {
+            key: epochKey,
+            run: (d) =>
+              d.fillEntities(
+                epochKey,
+                [{ key: k('e'), version: 1, record: present(1, epoch), ttlMs: HOUR }],
+                epoch,
+              ),
+          },
           { key: epochKey, run: (d) => d.read([k('e'), k('none')], epochKey) },
           { key: k('c:v'), run: (d) => d.bumpCollections([k('c:v')], HOUR) },
         ],
@@ -174,7 +233,10 @@ export function describeL2Driver(name: string, open: () => Promise<DriverFixture
     it('a failing operation rejects the batch', async () => {
       const { epochKey } = scope();
       await expect(
-        f.driver.batch([{ key: epochKey, run: () => Promise.reject(new Error('boom')) }], () => undefined),
+        f.driver.batch(
+          [{ key: epochKey, run: () => Promise.reject(new Error('boom')) }],
+          () => undefined,
+        ),
       ).rejects.toThrow('boom');
     });
 

@@ -7,7 +7,14 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptsCollectionFill, acceptsFence, acceptsFill, bumpedVersion, encodeRecord, l2Scripts } from '../../src/cache/index.js';
+import {
+  acceptsCollectionFill,
+  acceptsFence,
+  acceptsFill,
+  bumpedVersion,
+  encodeRecord,
+  l2Scripts,
+} from '../../src/cache/index.js';
 import { mulberry32 } from '../../src/db/seed/prng.js';
 import { LuaScript } from '../../src/redis/lua-script.js';
 import { REDIS_URL } from '../helpers/env.js';
@@ -42,12 +49,16 @@ function cases(seed: number): Array<{ i: number; current: number | undefined; in
 }
 
 /** Stores an entity record at `version` (or nothing), under the epoch; returns the key. */
-async function stored(name: string, version: number | undefined): Promise<{ key: string; epochKey: string }> {
+async function stored(
+  name: string,
+  version: number | undefined,
+): Promise<{ key: string; epochKey: string }> {
   const key = `${prefix}:${name}`;
   const epochKey = `${prefix}:epoch`;
   await redis.set(epochKey, EPOCH);
   await redis.del(key);
-  if (version !== undefined) await redis.set(key, encodeRecord(version, 0, Buffer.from('old'), Number(EPOCH)), 'PX', 60_000);
+  if (version !== undefined)
+    await redis.set(key, encodeRecord(version, 0, Buffer.from('old'), Number(EPOCH)), 'PX', 60_000);
   return { key, epochKey };
 }
 
@@ -57,7 +68,12 @@ describe('the version rule and its Lua twin', () => {
       const { key, epochKey } = await stored(`fill:${i}`, current);
       const record = encodeRecord(incoming, 0, Buffer.from('new'), Number(EPOCH));
       const out = await fill.run(redis, [epochKey, key], [EPOCH, '', 1, incoming, record, 60_000]);
-      expect({ i, current, incoming, stored: out[1] === 1 }).toEqual({ i, current, incoming, stored: acceptsFill(current, incoming) });
+      expect({ i, current, incoming, stored: out[1] === 1 }).toEqual({
+        i,
+        current,
+        incoming,
+        stored: acceptsFill(current, incoming),
+      });
     }
   });
 
@@ -68,9 +84,19 @@ describe('the version rule and its Lua twin', () => {
       fences += fence ? 1 : 0;
       const { key, epochKey } = await stored(`write:${i}`, current);
       const record = encodeRecord(incoming, 0, Buffer.from('new'), Number(EPOCH));
-      const out = await write.run(redis, [epochKey, key], [EPOCH, 0, incoming, record, 60_000, fence ? 1 : 0]);
+      const out = await write.run(
+        redis,
+        [epochKey, key],
+        [EPOCH, 0, incoming, record, 60_000, fence ? 1 : 0],
+      );
       const expected = fence ? acceptsFence(current, incoming) : acceptsFill(current, incoming);
-      expect({ i, current, incoming, fence, stored: out[1] !== 0 }).toEqual({ i, current, incoming, fence, stored: expected });
+      expect({ i, current, incoming, fence, stored: out[1] !== 0 }).toEqual({
+        i,
+        current,
+        incoming,
+        fence,
+        stored: expected,
+      });
     }
     expect(fences).toBe(CASES / 2);
   });
@@ -83,8 +109,17 @@ describe('the version rule and its Lua twin', () => {
       const versionKey = `${prefix}:c:${i}:v`;
       if (current === undefined) await redis.del(versionKey);
       else await redis.set(versionKey, String(current), 'PX', 60_000);
-      const n = await fillCollections.run(redis, [epochKey, versionKey, `${prefix}:c:${i}`], [EPOCH, String(expected), 'x', 60_000]);
-      expect({ i, current, expected, stored: n === 1 }).toEqual({ i, current, expected, stored: acceptsCollectionFill(current, expected) });
+      const n = await fillCollections.run(
+        redis,
+        [epochKey, versionKey, `${prefix}:c:${i}`],
+        [EPOCH, String(expected), 'x', 60_000],
+      );
+      expect({ i, current, expected, stored: n === 1 }).toEqual({
+        i,
+        current,
+        expected,
+        stored: acceptsCollectionFill(current, expected),
+      });
       accepted += n;
       const [bumped] = await bump.run(redis, [versionKey], [60_000]);
       expect({ i, bumped }).toEqual({ i, bumped: bumpedVersion(current) });

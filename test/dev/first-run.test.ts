@@ -5,7 +5,16 @@
  * Each run waits until the API answers a real query and stops it with SIGTERM.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +24,9 @@ const root = mkdtempSync(path.join(tmpdir(), 'catalog-dev-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const timings: string[] = [];
-afterAll(() => console.log(`npm run dev, seconds until the first answered query:\n  ${timings.join('\n  ')}`));
+afterAll(() =>
+  console.log(`npm run dev, seconds until the first answered query:\n  ${timings.join('\n  ')}`),
+);
 
 function expectReadyAndStoppedCleanly(run: DevRun, dir: string): void {
   expect(run.totalCount, run.output).toBe(1000);
@@ -85,7 +96,17 @@ describe('npm run dev watch mode', { timeout: 300_000 }, () => {
   it('restarts the API when a schema or source file changes, the old server gone before the new one opens the database', async () => {
     // A copy of the repository's sources, so the test can edit files without touching the real ones.
     const repo = path.join(root, 'repo');
-    for (const entry of ['src', 'schema', 'scripts', 'prisma', 'client', 'package.json', 'tsconfig.json', 'codegen.yml', 'prisma.config.ts']) {
+    for (const entry of [
+      'src',
+      'schema',
+      'scripts',
+      'prisma',
+      'client',
+      'package.json',
+      'tsconfig.json',
+      'codegen.yml',
+      'prisma.config.ts',
+    ]) {
       cpSync(entry, path.join(repo, entry), { recursive: true });
     }
     symlinkSync(path.resolve('node_modules'), path.join(repo, 'node_modules'));

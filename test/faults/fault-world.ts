@@ -8,13 +8,18 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
-import { type RedisServer, type RedisServerOptions, startRedisServer } from '../helpers/redis-server.js';
+import {
+  type RedisServer,
+  type RedisServerOptions,
+  startRedisServer,
+} from '../helpers/redis-server.js';
 import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
 
 export const PRODUCT_IDS = Array.from({ length: 30 }, (_, i) => i + 1);
 export const READ = 'query($id: ID!) { product(id: $id) { id version stock } }';
-const UPDATE = 'mutation($id: ID!, $s: Int!) { updateProduct(id: $id, input: { stock: $s }) { version } }';
+const UPDATE =
+  'mutation($id: ID!, $s: Int!) { updateProduct(id: $id, input: { stock: $s }) { version } }';
 
 export interface FaultWorld {
   db: TestDatabase;
@@ -44,10 +49,21 @@ export async function openWorld(options: WorldOptions = {}): Promise<FaultWorld>
   const appDatabaseUrl = options.databaseUrl?.(db.url) ?? db.url;
   const prefix = `fault${Math.floor(Math.random() * 1e9)}`;
   // Rate limits are off: these tests measure the cache, from one client IP.
-  const env = { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '250', RATE_LIMIT_ENABLED: 'false', ...options.env };
+  const env = {
+    REDIS_URL: redis.url,
+    REDIS_COMMAND_TIMEOUT_MS: '250',
+    RATE_LIMIT_ENABLED: 'false',
+    ...options.env,
+  };
   const started: TestApp[] = [];
   const startInstance = async () => {
-    const app = await startTestApp({ databaseUrl: appDatabaseUrl, env, prefix, now: options.now, waitForRedis: true });
+    const app = await startTestApp({
+      databaseUrl: appDatabaseUrl,
+      env,
+      prefix,
+      now: options.now,
+      waitForRedis: true,
+    });
     started.push(app);
     return app;
   };
@@ -98,8 +114,11 @@ export function startLoad(world: FaultWorld, clients = 4, ids: readonly number[]
       const start = performance.now();
       let code: string | undefined;
       try {
-        const res = await app.query<{ product: { version: number } | null }>(READ, { id: String(id) });
-        if (res.body.errors?.length) code = String(res.body.errors[0]!.extensions?.code ?? 'UNKNOWN');
+        const res = await app.query<{ product: { version: number } | null }>(READ, {
+          id: String(id),
+        });
+        if (res.body.errors?.length)
+          code = String(res.body.errors[0]!.extensions?.code ?? 'UNKNOWN');
         else if (!res.body.data?.product) code = 'NO_DATA';
       } catch {
         code = 'HTTP';
@@ -114,10 +133,19 @@ export function startLoad(world: FaultWorld, clients = 4, ids: readonly number[]
     const list = samples;
     samples = [];
     const sorted = list.map((s) => s.ms).sort((a, b) => a - b);
-    const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
+    const at = (q: number) =>
+      Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) /
+      10;
     const codes: Record<string, number> = {};
     for (const s of list) if (s.code) codes[s.code] = (codes[s.code] ?? 0) + 1;
-    return { requests: list.length, errors: list.filter((s) => s.code).length, codes, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
+    return {
+      requests: list.length,
+      errors: list.filter((s) => s.code).length,
+      codes,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+      maxMs: at(1),
+    };
   };
   return {
     /** Samples since the last call. */
@@ -136,14 +164,21 @@ export function startLoad(world: FaultWorld, clients = 4, ids: readonly number[]
  * by plain SQL on the products after those. Returns how many API writes
  * were acknowledged.
  */
-export async function writeDuring(world: FaultWorld, durationMs: number, apiWrites = 20, psqlWrites = 5): Promise<{ acknowledged: number; failed: number }> {
+export async function writeDuring(
+  world: FaultWorld,
+  durationMs: number,
+  apiWrites = 20,
+  psqlWrites = 5,
+): Promise<{ acknowledged: number; failed: number }> {
   const total = apiWrites + psqlWrites;
   let acknowledged = 0;
   let failed = 0;
   for (let i = 0; i < total; i++) {
     if (i < apiWrites) {
       const app = world.instances[i % world.instances.length]!;
-      const res = await app.query(UPDATE, { id: String(i + 1), s: 1000 + i }, world.admin).catch(() => undefined);
+      const res = await app
+        .query(UPDATE, { id: String(i + 1), s: 1000 + i }, world.admin)
+        .catch(() => undefined);
       if (res?.body.data) acknowledged++;
       else failed++;
     } else {
@@ -168,7 +203,11 @@ export interface ConsistencyReport {
  * going until every instance is back on Redis and `rounds` more rounds ran,
  * so the moment an instance trusts L2 again is covered.
  */
-export async function checkConsistency(world: FaultWorld, rounds = 3, maxMs = 8000): Promise<ConsistencyReport> {
+export async function checkConsistency(
+  world: FaultWorld,
+  rounds = 3,
+  maxMs = 8000,
+): Promise<ConsistencyReport> {
   const fresh = await world.startInstance();
   const instances = [...world.instances, fresh];
   const report: ConsistencyReport = { reads: 0, stale: 0, errors: 0, examples: [] };
@@ -177,18 +216,25 @@ export async function checkConsistency(world: FaultWorld, rounds = 3, maxMs = 80
   while (after < rounds) {
     const back = instances.every((i) => i.app.cache.l2.available);
     if (back || performance.now() > deadline) after++;
-    const rows = await sql<{ id: number; version: number }>(world.db.url, 'SELECT id, version FROM "Product" WHERE id = ANY($1)', [PRODUCT_IDS]);
+    const rows = await sql<{ id: number; version: number }>(
+      world.db.url,
+      'SELECT id, version FROM "Product" WHERE id = ANY($1)',
+      [PRODUCT_IDS],
+    );
     const truth = new Map(rows.map((r) => [r.id, r.version]));
     await Promise.all(
       instances.map(async (app, n) => {
         for (const id of PRODUCT_IDS) {
-          const res = await app.query<{ product: { version: number } | null }>(READ, { id: String(id) });
+          const res = await app.query<{ product: { version: number } | null }>(READ, {
+            id: String(id),
+          });
           report.reads++;
           const seen = res.body.data?.product?.version;
           if (seen === undefined) report.errors++;
           else if (seen < truth.get(id)!) {
             report.stale++;
-            if (report.examples.length < 10) report.examples.push(`${n}:${id}:${seen}<${truth.get(id)}`);
+            if (report.examples.length < 10)
+              report.examples.push(`${n}:${id}:${seen}<${truth.get(id)}`);
           }
         }
       }),

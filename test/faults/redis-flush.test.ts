@@ -32,21 +32,25 @@ describe('Redis flushed or its subscribers cut', () => {
     expect(outcome.consistency.stale).toBe(0);
   });
 
-  it('the subscribers killed (CLIENT KILL TYPE pubsub): no stale read after', { timeout: 60_000 }, async () => {
-    world = await openWorld();
-    const redis = world.redis;
-    let second: Promise<unknown> | undefined;
-    const outcome = await runFault(world, {
-      begin: async () => {
-        await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
-        second = sleep(1000).then(() => redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub'));
-      },
-      end: async () => void (await second),
-      durationMs: 2000,
-    });
-    console.log(`fault client-kill-pubsub: ${JSON.stringify(outcome)}`);
-    expect(outcome.writes.acknowledged).toBe(20);
-    expect(outcome.during.errors).toBe(0);
-    expect(outcome.consistency.stale).toBe(0);
-  });
+  it(
+    'the subscribers killed (CLIENT KILL TYPE pubsub): no stale read after',
+    { timeout: 60_000 },
+    async () => {
+      world = await openWorld();
+      const redis = world.redis;
+      let second: Promise<unknown> | undefined;
+      const outcome = await runFault(world, {
+        begin: async () => {
+          await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+          second = sleep(1000).then(() => redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub'));
+        },
+        end: async () => void (await second),
+        durationMs: 2000,
+      });
+      console.log(`fault client-kill-pubsub: ${JSON.stringify(outcome)}`);
+      expect(outcome.writes.acknowledged).toBe(20);
+      expect(outcome.during.errors).toBe(0);
+      expect(outcome.consistency.stale).toBe(0);
+    },
+  );
 });

@@ -15,11 +15,17 @@ export interface DevRun {
   totalCount: number | null;
 }
 
-const QUERY = JSON.stringify({ query: '{ products(first: 1) { totalCount edges { node { name category { name } } } } }' });
+const QUERY = JSON.stringify({
+  query: '{ products(first: 1) { totalCount edges { node { name category { name } } } } }',
+});
 
 async function answer(url: string): Promise<number | null> {
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: QUERY });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: QUERY,
+    });
     const body = (await res.json()) as { data?: { products?: { totalCount: number } } };
     return body.data?.products?.totalCount ?? null;
   } catch {
@@ -38,10 +44,16 @@ export interface DevRunOptions {
 }
 
 /** Polls the newest "API listening" URL in `output` until it answers the query. */
-export async function waitForAnswer(output: () => string, timeoutMs: number, skip = 0): Promise<number | null> {
+export async function waitForAnswer(
+  output: () => string,
+  timeoutMs: number,
+  skip = 0,
+): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const urls = [...output().matchAll(/"url":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"/g)].map((m) => m[1]!);
+    const urls = [...output().matchAll(/"url":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"/g)].map(
+      (m) => m[1]!,
+    );
     const url = urls.length > skip ? urls.at(-1) : undefined;
     if (url) {
       const count = await answer(url);
@@ -54,25 +66,29 @@ export async function waitForAnswer(output: () => string, timeoutMs: number, ski
 
 export async function runDev(options: DevRunOptions): Promise<DevRun> {
   const started = performance.now();
-  const child = spawn('npm', ['run', '--silent', 'dev', ...(options.args?.length ? ['--', ...options.args] : [])], {
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      PGLITE_DIR: options.pgliteDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL,
-      CACHE_PREFIX: `devtest${randomBytes(3).toString('hex')}`,
-      NODE_ENV: 'development',
-      // One JSON object per log line, so the "API listening" URL can be read.
-      LOG_FORMAT: 'json',
+  const child = spawn(
+    'npm',
+    ['run', '--silent', 'dev', ...(options.args?.length ? ['--', ...options.args] : [])],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        PGLITE_DIR: options.pgliteDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        REDIS_URL,
+        CACHE_PREFIX: `devtest${randomBytes(3).toString('hex')}`,
+        NODE_ENV: 'development',
+        // One JSON object per log line, so the "API listening" URL can be read.
+        LOG_FORMAT: 'json',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
+      // Its own process group, signalled as a whole like a terminal's Ctrl+C:
+      // npm exits on SIGTERM without passing it on to the script.
+      detached: true,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: options.cwd,
-    // Its own process group, signalled as a whole like a terminal's Ctrl+C:
-    // npm exits on SIGTERM without passing it on to the script.
-    detached: true,
-  });
+  );
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, signal);
@@ -85,7 +101,9 @@ export async function runDev(options: DevRunOptions): Promise<DevRun> {
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   // 'close', not 'exit': npm may exit as soon as it forwarded the signal; the
   // pipes close only once the dev script and the server have exited too.
-  const exited = new Promise<number | string | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal)));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? signal)),
+  );
   let done = false;
   void exited.then(() => (done = true));
 
@@ -103,7 +121,8 @@ export async function runDev(options: DevRunOptions): Promise<DevRun> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (!done && totalCount !== null && options.whileRunning) await options.whileRunning(() => output);
+  if (!done && totalCount !== null && options.whileRunning)
+    await options.whileRunning(() => output);
   if (!done) signalGroup('SIGTERM');
   const timer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
   const exitCode = await exited;

@@ -3,7 +3,10 @@
  * passed, then throws its last failure: for effects that arrive within a
  * delivery time (another instance's invalidation, the change feed).
  */
-export async function eventually(check: () => Promise<void> | void, options: { attempts?: number; intervalMs?: number } = {}): Promise<void> {
+export async function eventually(
+  check: () => Promise<void> | void,
+  options: { attempts?: number; intervalMs?: number } = {},
+): Promise<void> {
   const { attempts = 100, intervalMs = 20 } = options;
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
@@ -23,7 +26,10 @@ export async function eventually(check: () => Promise<void> | void, options: { a
  * The one wait loop of the test suite, for states rather than assertions
  * (a connection ready, a breaker closed).
  */
-export async function waitFor(condition: () => boolean, options: { attempts?: number; intervalMs?: number } = {}): Promise<boolean> {
+export async function waitFor(
+  condition: () => boolean,
+  options: { attempts?: number; intervalMs?: number } = {},
+): Promise<boolean> {
   const { attempts = 100, intervalMs = 10 } = options;
   for (let i = 0; i < attempts; i++) {
     if (condition()) return true;

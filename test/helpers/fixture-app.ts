@@ -13,7 +13,9 @@ export interface FixtureApp {
   close(): Promise<void>;
 }
 
-export async function startFixtureApp(options: Omit<Parameters<typeof startTestApp>[0], 'databaseUrl'> = {}): Promise<FixtureApp> {
+export async function startFixtureApp(
+  options: Omit<Parameters<typeof startTestApp>[0], 'databaseUrl'> = {},
+): Promise<FixtureApp> {
   const db = await createFixtureDatabase();
   const t = await startTestApp({ ...options, databaseUrl: db.url });
   return {

@@ -12,18 +12,41 @@ import { createTestDatabase, type TestDatabase } from './test-db.js';
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
 export const CUSTOMER = { email: 'customer@test.local', password: 'customer-password-1' };
 
-export async function loadFixture(prisma: PrismaClient, size = { categories: 5, products: 60, reviewsPerProduct: 6, users: 10 }) {
+export async function loadFixture(
+  prisma: PrismaClient,
+  size = { categories: 5, products: 60, reviewsPerProduct: 6, users: 10 },
+) {
   const hash = await bcrypt.hash('irrelevant', 4);
   const now = new Date('2026-01-01T00:00:00Z');
   await prisma.user.createMany({
     data: [
-      { email: ADMIN.email, name: 'Admin', role: 'ADMIN', passwordHash: await bcrypt.hash(ADMIN.password, 4), updatedAt: now },
-      { email: CUSTOMER.email, name: 'Customer', passwordHash: await bcrypt.hash(CUSTOMER.password, 4), updatedAt: now },
-      ...Array.from({ length: size.users }, (_, i) => ({ email: `user${i}@test.local`, name: `User ${i}`, passwordHash: hash, updatedAt: now })),
+      {
+        email: ADMIN.email,
+        name: 'Admin',
+        role: 'ADMIN',
+        passwordHash: await bcrypt.hash(ADMIN.password, 4),
+        updatedAt: now,
+      },
+      {
+        email: CUSTOMER.email,
+        name: 'Customer',
+        passwordHash: await bcrypt.hash(CUSTOMER.password, 4),
+        updatedAt: now,
+      },
+      ...Array.from({ length: size.users }, (_, i) => ({
+        email: `user${i}@test.local`,
+        name: `User ${i}`,
+        passwordHash: hash,
+        updatedAt: now,
+      })),
     ],
   });
   await prisma.category.createMany({
-    data: Array.from({ length: size.categories }, (_, i) => ({ slug: `cat-${i + 1}`, name: `Category ${i + 1}`, updatedAt: now })),
+    data: Array.from({ length: size.categories }, (_, i) => ({
+      slug: `cat-${i + 1}`,
+      name: `Category ${i + 1}`,
+      updatedAt: now,
+    })),
   });
   await prisma.product.createMany({
     data: Array.from({ length: size.products }, (_, i) => ({
@@ -51,7 +74,12 @@ export async function loadFixture(prisma: PrismaClient, size = { categories: 5, 
 /** A fresh test database holding the fixture, written before any API starts. */
 export async function createFixtureDatabase(): Promise<TestDatabase> {
   const db = await createTestDatabase();
-  const handle = await openDatabase({ url: db.url, pgliteDir: '', poolSize: 2, onStatement: () => undefined });
+  const handle = await openDatabase({
+    url: db.url,
+    pgliteDir: '',
+    poolSize: 2,
+    onStatement: () => undefined,
+  });
   try {
     await loadFixture(handle.prisma);
   } finally {

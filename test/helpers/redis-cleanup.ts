@@ -6,10 +6,19 @@
 import { Redis } from 'ioredis';
 
 /** Deletes every key starting with `prefix:` (with `anySuffix`, with `prefix`); returns how many there were. */
-export async function deleteKeys(url: string, prefix: string, options: { anySuffix?: boolean } = {}): Promise<number> {
+export async function deleteKeys(
+  url: string,
+  prefix: string,
+  options: { anySuffix?: boolean } = {},
+): Promise<number> {
   const pattern = options.anySuffix ? `${prefix}*` : `${prefix}:*`;
-  if (!/^[A-Za-z0-9_.=-]{2,}/.test(prefix)) throw new Error(`refusing to delete keys under ${JSON.stringify(prefix)}`);
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  if (!/^[A-Za-z0-9_.=-]{2,}/.test(prefix))
+    throw new Error(`refusing to delete keys under ${JSON.stringify(prefix)}`);
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -2,7 +2,11 @@
  * The one way tests open a Redis connection behind a gate, as the app does
  * (src/redis/redis-client.ts: no offline queue, command timeout, breaker).
  */
-import { createRedisClient, RedisGate, type RedisGateOptions } from '../../src/redis/redis-client.js';
+import {
+  createRedisClient,
+  RedisGate,
+  type RedisGateOptions,
+} from '../../src/redis/redis-client.js';
 
 export interface TestGateOptions extends RedisGateOptions {
   /** Connection name (CLIENT LIST). */

@@ -35,14 +35,24 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = await freePort();
   let child: ChildProcess | undefined;
   const dir = mkdtempSync(path.join(tmpdir(), 'catalog-redis-'));
-  const persistence = options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const persistence = options.appendOnly
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,
     port,
     start: async () => {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...persistence], { stdio: 'ignore' });
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...persistence],
+        { stdio: 'ignore' },
+      );
       for (let i = 0; i < 100; i++) {
-        const probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const probe = new Redis(server.url, {
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
         probe.on('error', () => undefined);
         try {
           await probe.connect();
@@ -91,5 +101,8 @@ export async function commandCount(url: string): Promise<number> {
   const client = new Redis(url);
   const info = await client.info('commandstats');
   client.disconnect();
-  return [...info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)].reduce((sum, m) => (m[1] === 'info' ? sum : sum + Number(m[2])), 0);
+  return [...info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)].reduce(
+    (sum, m) => (m[1] === 'info' ? sum : sum + Number(m[2])),
+    0,
+  );
 }

@@ -16,14 +16,22 @@ import { waitFor } from './eventually.js';
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   headers: Headers;
-  body: { data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }>; extensions?: Record<string, unknown> };
+  body: {
+    data?: T;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+    extensions?: Record<string, unknown>;
+  };
 }
 
 export interface TestApp {
   app: App;
   url: string;
   prefix: string;
-  query<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  query<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -51,13 +59,18 @@ export async function startTestApp(options: {
     DATABASE_POOL_SIZE: '4',
     ...options.env,
   });
-  const app = await createApp(config, { now: options.now, logger: options.logger, changeFeed: options.changeFeed });
+  const app = await createApp(config, {
+    now: options.now,
+    logger: options.logger,
+    changeFeed: options.changeFeed,
+  });
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   // Wait for Redis (when expected) so the first request already uses L2.
   const wait = options.waitForRedis ?? true;
-  if (wait && config.cache.mode !== 'off') await waitFor(() => app.redis.available && app.cache.l2.available, { intervalMs: 20 });
+  if (wait && config.cache.mode !== 'off')
+    await waitFor(() => app.redis.available && app.cache.l2.available, { intervalMs: 20 });
   return {
     app,
     url,
@@ -68,7 +81,11 @@ export async function startTestApp(options: {
         headers: { 'content-type': 'application/json', 'x-debug-stats': '1', ...headers },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] } as never;
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: (await res.json()) as GraphQLResponse['body'],
+      } as never;
     },
     close: async () => {
       server.closeAllConnections();
@@ -87,8 +104,15 @@ export function testPrefix(): string {
 }
 
 /** Signs in through the API and returns the Authorization header. */
-export async function signIn(t: TestApp, email: string, password: string): Promise<Record<string, string>> {
-  const res = await t.query<{ login: { token: string } }>('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', { e: email, p: password });
+export async function signIn(
+  t: TestApp,
+  email: string,
+  password: string,
+): Promise<Record<string, string>> {
+  const res = await t.query<{ login: { token: string } }>(
+    'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }',
+    { e: email, p: password },
+  );
   if (!res.body.data) throw new Error(`login failed: ${JSON.stringify(res.body.errors)}`);
   return { authorization: `Bearer ${res.body.data.login.token}` };
 }

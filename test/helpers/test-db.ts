@@ -32,7 +32,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       // that moment kills backends whose clients are still ending, which pg
       // reports as unhandled errors. Give them a moment to go on their own.
       for (let i = 0; i < 100; i++) {
-        const [row] = await sql<{ n: string }>(PG_ADMIN_URL, 'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        const [row] = await sql<{ n: string }>(
+          PG_ADMIN_URL,
+          'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        );
         if (Number(row?.n) === 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -53,7 +57,11 @@ export async function adminQuery(sql: string): Promise<void> {
 }
 
 /** Runs SQL directly against a test database (as psql would, bypassing the API). */
-export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

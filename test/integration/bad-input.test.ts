@@ -16,7 +16,14 @@ let customer: Record<string, string>;
 /** A fingerprint of every table's rows, to prove nothing changed. */
 async function snapshot(): Promise<string> {
   const tables = ['User', 'Category', 'Product', 'Review', 'Order', 'OrderItem'];
-  const parts = await Promise.all(tables.map((name) => sql(db.url, `SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) AS h FROM "${name}" t`)));
+  const parts = await Promise.all(
+    tables.map((name) =>
+      sql(
+        db.url,
+        `SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) AS h FROM "${name}" t`,
+      ),
+    ),
+  );
   return parts.map((rows) => rows[0]!.h).join(':');
 }
 
@@ -30,31 +37,139 @@ afterAll(async () => {
   await fixture.close();
 });
 
-function code(res: { body: { errors?: Array<{ extensions?: Record<string, unknown> }> } }): unknown {
+function code(res: {
+  body: { errors?: Array<{ extensions?: Record<string, unknown> }> };
+}): unknown {
   return res.body.errors?.[0]?.extensions?.code;
 }
 
 describe('bad input', () => {
-  const cases: Array<[string, string, Record<string, unknown>, () => Record<string, string>, string]> = [
-    ['an unknown id returns null, not an error', '{ product(id: "999999") { id } }', {}, () => ({}), 'NONE'],
+  const cases: Array<
+    [string, string, Record<string, unknown>, () => Record<string, string>, string]
+  > = [
+    [
+      'an unknown id returns null, not an error',
+      '{ product(id: "999999") { id } }',
+      {},
+      () => ({}),
+      'NONE',
+    ],
     ['a malformed id', '{ product(id: "1:*") { id } }', {}, () => ({}), 'BAD_USER_INPUT'],
-    ['an id with CR LF and a Redis command', 'query($id: ID!) { product(id: $id) { id } }', { id: '1\r\nFLUSHALL\r\n' }, () => ({}), 'BAD_USER_INPUT'],
-    ['a 10 KB id', 'query($id: ID!) { product(id: $id) { id } }', { id: '1'.repeat(10_000) }, () => ({}), 'BAD_USER_INPUT'],
+    [
+      'an id with CR LF and a Redis command',
+      'query($id: ID!) { product(id: $id) { id } }',
+      { id: '1\r\nFLUSHALL\r\n' },
+      () => ({}),
+      'BAD_USER_INPUT',
+    ],
+    [
+      'a 10 KB id',
+      'query($id: ID!) { product(id: $id) { id } }',
+      { id: '1'.repeat(10_000) },
+      () => ({}),
+      'BAD_USER_INPUT',
+    ],
     ['__proto__ as an id', '{ product(id: "__proto__") { id } }', {}, () => ({}), 'BAD_USER_INPUT'],
-    ['a negative first', '{ products(first: -1) { totalCount } }', {}, () => ({}), 'BAD_USER_INPUT'],
-    ['a first above 100', '{ products(first: 101) { totalCount } }', {}, () => ({}), 'BAD_USER_INPUT'],
-    ['first: 100000, refused by the cost limit before running', '{ products(first: 100000) { edges { node { name } } } }', {}, () => ({}), 'QUERY_TOO_COMPLEX'],
-    ['a malformed cursor', '{ products(after: "nope") { totalCount } }', {}, () => ({}), 'BAD_USER_INPUT'],
-    ['a wrong password', `mutation { login(email: "${ADMIN.email}", password: "wrong") { token } }`, {}, () => ({}), 'UNAUTHENTICATED'],
-    ['an unknown email', 'mutation { login(email: "nobody@test.local", password: "x") { token } }', {}, () => ({}), 'UNAUTHENTICATED'],
-    ['a missing token on a signed-in mutation', 'mutation { addReview(input: { productId: "1", rating: 5, body: "x" }) { id } }', {}, () => ({}), 'UNAUTHENTICATED'],
-    ['a forged token', 'mutation { addReview(input: { productId: "1", rating: 5, body: "x" }) { id } }', {}, () => ({ authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwicm9sZSI6IkFETUlOIn0.forged' }), 'UNAUTHENTICATED'],
-    ['a customer calling an ADMIN mutation', 'mutation { updateProduct(id: "1", input: { priceCents: 1 }) { id } }', {}, () => customer, 'FORBIDDEN'],
-    ['a rating out of range', 'mutation { addReview(input: { productId: "1", rating: 6, body: "x" }) { id } }', {}, () => customer, 'BAD_USER_INPUT'],
-    ['a review of an unknown product', 'mutation { addReview(input: { productId: "999999", rating: 5, body: "x" }) { id } }', {}, () => customer, 'NOT_FOUND'],
-    ['an order over stock', 'mutation { placeOrder(input: { items: [{ productId: "1", quantity: 1 }, { productId: "2", quantity: 11 }] }) { id } }', {}, () => customer, 'INSUFFICIENT_STOCK'],
-    ['an order of an unknown product', 'mutation { placeOrder(input: { items: [{ productId: "999999", quantity: 1 }] }) { id } }', {}, () => customer, 'NOT_FOUND'],
-    ['an order with no items', 'mutation { placeOrder(input: { items: [] }) { id } }', {}, () => customer, 'BAD_USER_INPUT'],
+    [
+      'a negative first',
+      '{ products(first: -1) { totalCount } }',
+      {},
+      () => ({}),
+      'BAD_USER_INPUT',
+    ],
+    [
+      'a first above 100',
+      '{ products(first: 101) { totalCount } }',
+      {},
+      () => ({}),
+      'BAD_USER_INPUT',
+    ],
+    [
+      'first: 100000, refused by the cost limit before running',
+      '{ products(first: 100000) { edges { node { name } } } }',
+      {},
+      () => ({}),
+      'QUERY_TOO_COMPLEX',
+    ],
+    [
+      'a malformed cursor',
+      '{ products(after: "nope") { totalCount } }',
+      {},
+      () => ({}),
+      'BAD_USER_INPUT',
+    ],
+    [
+      'a wrong password',
+      `mutation { login(email: "${ADMIN.email}", password: "wrong") { token } }`,
+      {},
+      () => ({}),
+      'UNAUTHENTICATED',
+    ],
+    [
+      'an unknown email',
+      'mutation { login(email: "nobody@test.local", password: "x") { token } }',
+      {},
+      () => ({}),
+      'UNAUTHENTICATED',
+    ],
+    [
+      'a missing token on a signed-in mutation',
+      'mutation { addReview(input: { productId: "1", rating: 5, body: "x" }) { id } }',
+      {},
+      () => ({}),
+      'UNAUTHENTICATED',
+    ],
+    [
+      'a forged token',
+      'mutation { addReview(input: { productId: "1", rating: 5, body: "x" }) { id } }',
+      {},
+      () => ({
+        authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwicm9sZSI6IkFETUlOIn0.forged',
+      }),
+      'UNAUTHENTICATED',
+    ],
+    [
+      'a customer calling an ADMIN mutation',
+      'mutation { updateProduct(id: "1", input: { priceCents: 1 }) { id } }',
+      {},
+      () => customer,
+      'FORBIDDEN',
+    ],
+    [
+      'a rating out of range',
+      'mutation { addReview(input: { productId: "1", rating: 6, body: "x" }) { id } }',
+      {},
+      () => customer,
+      'BAD_USER_INPUT',
+    ],
+    [
+      'a review of an unknown product',
+      'mutation { addReview(input: { productId: "999999", rating: 5, body: "x" }) { id } }',
+      {},
+      () => customer,
+      'NOT_FOUND',
+    ],
+    [
+      'an order over stock',
+      'mutation { placeOrder(input: { items: [{ productId: "1", quantity: 1 }, { productId: "2", quantity: 11 }] }) { id } }',
+      {},
+      () => customer,
+      'INSUFFICIENT_STOCK',
+    ],
+    [
+      'an order of an unknown product',
+      'mutation { placeOrder(input: { items: [{ productId: "999999", quantity: 1 }] }) { id } }',
+      {},
+      () => customer,
+      'NOT_FOUND',
+    ],
+    [
+      'an order with no items',
+      'mutation { placeOrder(input: { items: [] }) { id } }',
+      {},
+      () => customer,
+      'BAD_USER_INPUT',
+    ],
   ];
 
   for (const [name, query, variables, headers, expected] of cases) {

@@ -29,7 +29,11 @@ interface BrandView {
     id: string;
     name: string;
     version: number;
-    products: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ node: { id: string; brand: { id: string } | null } }> };
+    products: {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      edges: Array<{ node: { id: string; brand: { id: string } | null } }>;
+    };
   } | null;
 }
 interface Stats {
@@ -42,20 +46,32 @@ beforeAll(async () => {
   db = await createTestDatabase();
   // The data is written before any API listens, so no change-feed
   // notification of it can arrive after the first reads and spoil the counts.
-  const setup = await openDatabase({ url: db.url, pgliteDir: '', poolSize: 2, onStatement: () => undefined });
+  const setup = await openDatabase({
+    url: db.url,
+    pgliteDir: '',
+    poolSize: 2,
+    onStatement: () => undefined,
+  });
   try {
     await loadFixture(setup.prisma);
     acme = (await setup.prisma.brand.create({ data: { slug: 'acme', name: 'Acme' } })).id;
     globex = (await setup.prisma.brand.create({ data: { slug: 'globex', name: 'Globex' } })).id;
     // Products 1-12 are Acme's, 13-20 Globex's, the rest have no brand.
     await setup.prisma.product.updateMany({ where: { id: { lte: 12 } }, data: { brandId: acme } });
-    await setup.prisma.product.updateMany({ where: { id: { gt: 12, lte: 20 } }, data: { brandId: globex } });
+    await setup.prisma.product.updateMany({
+      where: { id: { gt: 12, lte: 20 } },
+      data: { brandId: globex },
+    });
   } finally {
     await setup.close();
   }
   // Response reuse off: the warm read must come from L1 itself, not a kept response.
   a = await startTestApp({ databaseUrl: db.url, env: { RESPONSE_REUSE_MAX_BYTES: '0' } });
-  b = await startTestApp({ databaseUrl: db.url, prefix: a.prefix, env: { RESPONSE_REUSE_MAX_BYTES: '0' } });
+  b = await startTestApp({
+    databaseUrl: db.url,
+    prefix: a.prefix,
+    env: { RESPONSE_REUSE_MAX_BYTES: '0' },
+  });
   writer = a.app.db;
 });
 
@@ -97,8 +113,13 @@ describe('a brand page', () => {
   });
 
   it('lists every brand by name, and a product without a brand has none', async () => {
-    const res = await a.query<{ brands: Array<{ name: string }>; product: { brand: null } }>('{ brands { name } product(id: "40") { brand { id } } }');
-    expect(res.body.data).toEqual({ brands: [{ name: 'Acme' }, { name: 'Globex' }], product: { brand: null } });
+    const res = await a.query<{ brands: Array<{ name: string }>; product: { brand: null } }>(
+      '{ brands { name } product(id: "40") { brand { id } } }',
+    );
+    expect(res.body.data).toEqual({
+      brands: [{ name: 'Acme' }, { name: 'Globex' }],
+      product: { brand: null },
+    });
   });
 
   it("moving a product to another brand updates both brands' pages, at once on the writer and soon on the other instance", async () => {
@@ -144,7 +165,9 @@ describe('a brand page', () => {
     expect((await brand(a, gone)).view).toBeNull();
     for (const t of [a, b]) {
       await eventually(async () => {
-        const res = await t.query<{ product: { brand: null } }>('{ product(id: "30") { brand { id } } }');
+        const res = await t.query<{ product: { brand: null } }>(
+          '{ product(id: "30") { brand { id } } }',
+        );
         expect(res.body.data).toEqual({ product: { brand: null } });
       });
     }

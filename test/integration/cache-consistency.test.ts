@@ -30,20 +30,43 @@ afterAll(async () => {
   await fixture.close();
 });
 
-const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, maxStaleMs: 0, negativeTtlMs: 5_000, strict: false };
+const policy: CachePolicy = {
+  type: 'Product',
+  ttlMs: 60_000,
+  l1TtlMs: 30_000,
+  graceMs: 0,
+  maxStaleMs: 0,
+  negativeTtlMs: 5_000,
+  strict: false,
+};
 
 describe('no stale set', () => {
   it('a fill that read an old row never overwrites the newer version, in L2 or L1', async () => {
     const gate = redisGate(REDIS_URL);
     await new Promise((r) => setTimeout(r, 100));
     const prefix = testPrefix();
-    const slow = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
-    const writer = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
+    const slow = new CatalogCache({
+      mode: 'l1+l2',
+      prefix,
+      l1MaxEntries: 1000,
+      l1MaxBytes: 1 << 20,
+      l2: redisL2(gate),
+    });
+    const writer = new CatalogCache({
+      mode: 'l1+l2',
+      prefix,
+      l1MaxEntries: 1000,
+      l1MaxBytes: 1 << 20,
+      l2: redisL2(gate),
+    });
 
     // The slow reader reads version N from the database, then stalls before filling.
     let release!: () => void;
     const stalled = new Promise<void>((r) => (release = r));
-    const [oldRow] = await sql<{ id: number; version: number; name: string }>(db.url, 'SELECT id, version, name FROM "Product" WHERE id = 7');
+    const [oldRow] = await sql<{ id: number; version: number; name: string }>(
+      db.url,
+      'SELECT id, version, name FROM "Product" WHERE id = 7',
+    );
     const slowLoad = slow.entities.loadMany('Product', policy, [7], async () => {
       await stalled;
       return [oldRow!];
@@ -52,15 +75,26 @@ describe('no stale set', () => {
     // Meanwhile an update commits and is written through at version N+1 (the
     // writer has read L2 before, so it knows the epoch its write-through needs).
     await writer.entities.loadMany('Product', policy, [8], async () => []);
-    const [newRow] = await sql<{ id: number; version: number; name: string }>(db.url, `UPDATE "Product" SET name = 'Renamed' WHERE id = 7 RETURNING id, version, name`);
+    const [newRow] = await sql<{ id: number; version: number; name: string }>(
+      db.url,
+      `UPDATE "Product" SET name = 'Renamed' WHERE id = 7 RETURNING id, version, name`,
+    );
     expect(newRow!.version).toBe(oldRow!.version + 1);
-    await writer.entities.store('Product', policy, [{ id: 7, version: newRow!.version, value: newRow }]);
+    await writer.entities.store('Product', policy, [
+      { id: 7, version: newRow!.version, value: newRow },
+    ]);
 
     release();
     expect(await slowLoad).toEqual([oldRow]);
 
     // A fresh reader on a third instance, and the slow one's own L1, see N+1.
-    const fresh = new CatalogCache({ mode: 'l2', prefix, l1MaxEntries: 1000, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
+    const fresh = new CatalogCache({
+      mode: 'l2',
+      prefix,
+      l1MaxEntries: 1000,
+      l1MaxBytes: 1 << 20,
+      l2: redisL2(gate),
+    });
     const fromL2 = await fresh.entities.loadMany('Product', policy, [7], async () => {
       throw new Error('must be served from L2');
     });
@@ -76,7 +110,13 @@ describe('strict types', () => {
     const gate = redisGate(REDIS_URL, { name: 'strict' });
     await waitFor(() => gate.available);
     const prefix = testPrefix();
-    const cache = new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 100, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
+    const cache = new CatalogCache({
+      mode: 'l1+l2',
+      prefix,
+      l1MaxEntries: 100,
+      l1MaxBytes: 1 << 20,
+      l2: redisL2(gate),
+    });
     const strict = { ...policy, strict: true };
     const row = { id: 1, version: 1, name: 'x' };
     await cache.entities.loadMany('Product', strict, [1], async () => [row]);
@@ -90,13 +130,24 @@ describe('strict types', () => {
 
 describe('read after write', () => {
   it('an update through the API is visible to the next read, entity and list', async () => {
-    const query = '{ product(id: "5") { name version } category(id: "1") { products(first: 100) { edges { node { id } } } } }';
+    const query =
+      '{ product(id: "5") { name version } category(id: "1") { products(first: 100) { edges { node { id } } } } }';
     const before = await t.query<{ product: { name: string; version: number } }>(query);
     await t.query(query); // warm L1 and L2
-    const upd = await t.query('mutation { updateProduct(id: "5", input: { name: "New name", categoryId: "1" }) { version } }', {}, admin);
+    const upd = await t.query(
+      'mutation { updateProduct(id: "5", input: { name: "New name", categoryId: "1" }) { version } }',
+      {},
+      admin,
+    );
     expect(upd.body.errors).toBeUndefined();
-    const after = await t.query<{ product: { name: string; version: number }; category: { products: { edges: Array<{ node: { id: string } }> } } }>(query);
-    expect(after.body.data!.product).toEqual({ name: 'New name', version: before.body.data!.product.version + 1 });
+    const after = await t.query<{
+      product: { name: string; version: number };
+      category: { products: { edges: Array<{ node: { id: string } }> } };
+    }>(query);
+    expect(after.body.data!.product).toEqual({
+      name: 'New name',
+      version: before.body.data!.product.version + 1,
+    });
     expect(after.body.data!.category.products.edges.map((e) => e.node.id)).toContain('5');
   });
 
@@ -105,8 +156,14 @@ describe('read after write', () => {
     const before = await t.query<{ product: { reviewCount: number } }>(q);
     await t.query(q);
     const customer = await signIn(t, 'customer@test.local', 'customer-password-1');
-    await t.query('mutation { addReview(input: { productId: "9", rating: 5, body: "Fresh review" }) { id } }', {}, customer);
-    const after = await t.query<{ product: { reviewCount: number; reviews: Array<{ body: string }> } }>(q);
+    await t.query(
+      'mutation { addReview(input: { productId: "9", rating: 5, body: "Fresh review" }) { id } }',
+      {},
+      customer,
+    );
+    const after = await t.query<{
+      product: { reviewCount: number; reviews: Array<{ body: string }> };
+    }>(q);
     expect(after.body.data!.product.reviewCount).toBe(before.body.data!.product.reviewCount + 1);
     expect(after.body.data!.product.reviews[0]!.body).toBe('Fresh review');
   });
@@ -121,17 +178,26 @@ describe('read after write', () => {
       admin,
     );
     expect(created.body.errors).toBeUndefined();
-    const after = await t.query<{ products: { totalCount: number; edges: Array<{ node: { sku: string } }> } }>(q);
+    const after = await t.query<{
+      products: { totalCount: number; edges: Array<{ node: { sku: string } }> };
+    }>(q);
     expect(after.body.data!.products.totalCount).toBe(before.body.data!.products.totalCount + 1);
     expect(after.body.data!.products.edges.map((e) => e.node.sku)).toContain('API-1');
   });
 
   it('a cached "not found" is dropped by the create that makes it found', async () => {
     // nextval takes one id; the create below gets the one after it.
-    const next = Number((await sql<{ id: string }>(db.url, `SELECT nextval('"Category_id_seq"') AS id`))[0]!.id) + 1;
+    const next =
+      Number(
+        (await sql<{ id: string }>(db.url, `SELECT nextval('"Category_id_seq"') AS id`))[0]!.id,
+      ) + 1;
     const q = `{ category(id: "${next}") { name } }`;
     expect((await t.query(q)).body.data).toEqual({ category: null });
-    await t.query('mutation { createCategory(input: { slug: "brand-new", name: "Brand new" }) { id } }', {}, admin);
+    await t.query(
+      'mutation { createCategory(input: { slug: "brand-new", name: "Brand new" }) { id } }',
+      {},
+      admin,
+    );
     expect((await t.query(q)).body.data).toEqual({ category: { name: 'Brand new' } });
   });
 });
@@ -140,7 +206,11 @@ describe('Redis is never the source of truth', () => {
   it('keeps answering without Redis, then picks Redis up when it starts', async () => {
     const redis = await startRedisServer();
     await redis.stop();
-    const a = await startTestApp({ databaseUrl: db.url, env: { REDIS_URL: redis.url }, waitForRedis: false });
+    const a = await startTestApp({
+      databaseUrl: db.url,
+      env: { REDIS_URL: redis.url },
+      waitForRedis: false,
+    });
     try {
       const q = '{ product(id: "2") { name } }';
       const down = await a.query<{ product: { name: string } }>(q);
@@ -151,7 +221,9 @@ describe('Redis is never the source of truth', () => {
       expect(a.app.redis.available).toBe(true);
       a.app.cache.flushLocal();
       const up = await a.query(q);
-      expect((up.body.extensions!.stats as { redisRoundTrips: number }).redisRoundTrips).toBeGreaterThan(0);
+      expect(
+        (up.body.extensions!.stats as { redisRoundTrips: number }).redisRoundTrips,
+      ).toBeGreaterThan(0);
     } finally {
       await a.close();
       await redis.stop();
@@ -160,11 +232,16 @@ describe('Redis is never the source of truth', () => {
 
   it('answers from PostgreSQL, without waiting, while Redis is paused', async () => {
     const redis = await startRedisServer();
-    const a = await startTestApp({ databaseUrl: db.url, env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '100' } });
+    const a = await startTestApp({
+      databaseUrl: db.url,
+      env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '100' },
+    });
     try {
       redis.pause();
       for (let id = 20; id < 25; id++) {
-        const res = await a.query<{ product: { name: string } }>(`{ product(id: "${id}") { name } }`);
+        const res = await a.query<{ product: { name: string } }>(
+          `{ product(id: "${id}") { name } }`,
+        );
         expect(res.body.data!.product.name).toBe(`Product ${id}`);
       }
       expect(a.app.redis.breaker.state).not.toBe('closed');

@@ -70,16 +70,27 @@ describe('one cache per database', () => {
     await a2.query(PRODUCT, { id: '9' });
     await sql(dbA.url, `UPDATE "Product" SET name = 'A-renamed' WHERE id = 9`);
     await new Promise((r) => setTimeout(r, 300));
-    expect((await a2.query<{ product: { name: string } }>(PRODUCT, { id: '9' })).body.data!.product.name).toBe('A-renamed');
-    expect((await b.query<{ product: { name: string } }>(PRODUCT, { id: '9' })).body.data!.product.name).toBe('Product 9');
+    expect(
+      (await a2.query<{ product: { name: string } }>(PRODUCT, { id: '9' })).body.data!.product.name,
+    ).toBe('A-renamed');
+    expect(
+      (await b.query<{ product: { name: string } }>(PRODUCT, { id: '9' })).body.data!.product.name,
+    ).toBe('Product 9');
   });
 
   // That one folder keeps its identity across restarts is shown in shutdown.test.ts.
   it('embedded PGlite: two folders get different identities', async () => {
-    const dirs = [mkdtempSync(path.join(tmpdir(), 'pglite-id-')), mkdtempSync(path.join(tmpdir(), 'pglite-id-'))];
+    const dirs = [
+      mkdtempSync(path.join(tmpdir(), 'pglite-id-')),
+      mkdtempSync(path.join(tmpdir(), 'pglite-id-')),
+    ];
     try {
       const identity = async (dir: string) => {
-        const db = await openDatabase({ pgliteDir: path.join(dir, 'data'), poolSize: 1, onStatement: () => undefined });
+        const db = await openDatabase({
+          pgliteDir: path.join(dir, 'data'),
+          poolSize: 1,
+          onStatement: () => undefined,
+        });
         try {
           return (await readDatabaseIdentity(db.prisma)).id;
         } finally {

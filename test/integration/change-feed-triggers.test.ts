@@ -43,7 +43,9 @@ describe('the change-feed triggers', () => {
     const models = MODEL_LIST.map(([model]) => model);
     expect(models).toContain('Brand');
     for (const model of models) {
-      const triggers = rows.filter((r) => r.table === model).map(({ name, fn, type }) => ({ name, fn, type }));
+      const triggers = rows
+        .filter((r) => r.table === model)
+        .map(({ name, fn, type }) => ({ name, fn, type }));
       expect(triggers, `triggers on "${model}"`).toEqual(
         expect.arrayContaining([
           { name: `${model}_bump_version`, fn: 'catalog_bump_version', type: BEFORE_UPDATE_ROW },
@@ -54,9 +56,15 @@ describe('the change-feed triggers', () => {
   });
 
   it('are what catalog_watch() makes: calling it on a new table announces its committed changes', async () => {
-    await sql(db.url, `CREATE TABLE "Watched" (id serial PRIMARY KEY, "version" int NOT NULL DEFAULT 1, "ownerId" int)`);
+    await sql(
+      db.url,
+      `CREATE TABLE "Watched" (id serial PRIMARY KEY, "version" int NOT NULL DEFAULT 1, "ownerId" int)`,
+    );
     await sql(db.url, `SELECT catalog_watch('Watched')`);
-    const rows = await sql<{ name: string }>(db.url, `SELECT tgname::text AS name FROM pg_trigger WHERE tgrelid = '"Watched"'::regclass ORDER BY 1`);
+    const rows = await sql<{ name: string }>(
+      db.url,
+      `SELECT tgname::text AS name FROM pg_trigger WHERE tgrelid = '"Watched"'::regclass ORDER BY 1`,
+    );
     expect(rows.map((r) => r.name)).toEqual(['Watched_bump_version', 'Watched_notify_change']);
     // Idempotent: a second call replaces, never duplicates.
     await sql(db.url, `SELECT catalog_watch('Watched')`);
@@ -64,15 +72,30 @@ describe('the change-feed triggers', () => {
     await listener.connect();
     try {
       const received: Array<Record<string, unknown>> = [];
-      listener.on('notification', (n) => received.push(JSON.parse(n.payload!) as Record<string, unknown>));
+      listener.on('notification', (n) =>
+        received.push(JSON.parse(n.payload!) as Record<string, unknown>),
+      );
       await listener.query('LISTEN catalog_changes');
       await sql(db.url, `INSERT INTO "Watched" ("ownerId") VALUES (7)`);
       await sql(db.url, `UPDATE "Watched" SET "ownerId" = 8`);
       const [row] = await sql<{ version: number }>(db.url, `SELECT version FROM "Watched"`);
       expect(row!.version).toBe(2);
       await eventually(() => expect(received).toHaveLength(2));
-      expect(received[0]).toMatchObject({ t: 'Watched', op: 'insert', id: 1, v: 1, new: { ownerId: 7 } });
-      expect(received[1]).toMatchObject({ t: 'Watched', op: 'update', id: 1, v: 2, old: { ownerId: 7 }, new: { ownerId: 8 } });
+      expect(received[0]).toMatchObject({
+        t: 'Watched',
+        op: 'insert',
+        id: 1,
+        v: 1,
+        new: { ownerId: 7 },
+      });
+      expect(received[1]).toMatchObject({
+        t: 'Watched',
+        op: 'update',
+        id: 1,
+        v: 2,
+        old: { ownerId: 7 },
+        new: { ownerId: 8 },
+      });
     } finally {
       await listener.end();
       await sql(db.url, `DROP TABLE "Watched"`);

@@ -24,29 +24,33 @@ afterAll(async () => {
 });
 
 describe('consistency checker', () => {
-  it('finds no stale read after acknowledgement over two instances', { timeout: 90_000 }, async () => {
-    const report = await runChecker({
-      databaseUrl: db.url,
-      redisUrl: REDIS_URL,
-      prefix,
-      instances: 2,
-      clients: 16,
-      durationMs: 20_000,
-      productIds: Array.from({ length: 10 }, (_, i) => i + 1),
-      adminEmail: ADMIN.email,
-      adminPassword: ADMIN.password,
-      writeRatio: 0.1,
-    });
-    console.log(`consistency checker: ${JSON.stringify(report)}`);
-    expect(report.errors).toBe(0);
-    // Enough work for the check to mean something, on a machine of any speed
-    // (an idle 2-core machine does 5,000-10,000 operations here).
-    expect(report.writes).toBeGreaterThan(50);
-    expect(report.operations).toBeGreaterThan(500);
-    expect(report.violations).toBe(0);
-    // Other instances' L1 follow within the delivery time (goal: p99 < 50 ms,
-    // printed by `npm run bench -- --checker`); a lost invalidation would show
-    // here as lag up to the L1 TTL (30 s).
-    expect(report.lagMs.max).toBeLessThan(5000);
-  });
+  it(
+    'finds no stale read after acknowledgement over two instances',
+    { timeout: 90_000 },
+    async () => {
+      const report = await runChecker({
+        databaseUrl: db.url,
+        redisUrl: REDIS_URL,
+        prefix,
+        instances: 2,
+        clients: 16,
+        durationMs: 20_000,
+        productIds: Array.from({ length: 10 }, (_, i) => i + 1),
+        adminEmail: ADMIN.email,
+        adminPassword: ADMIN.password,
+        writeRatio: 0.1,
+      });
+      console.log(`consistency checker: ${JSON.stringify(report)}`);
+      expect(report.errors).toBe(0);
+      // Enough work for the check to mean something, on a machine of any speed
+      // (an idle 2-core machine does 5,000-10,000 operations here).
+      expect(report.writes).toBeGreaterThan(50);
+      expect(report.operations).toBeGreaterThan(500);
+      expect(report.violations).toBe(0);
+      // Other instances' L1 follow within the delivery time (goal: p99 < 50 ms,
+      // printed by `npm run bench -- --checker`); a lost invalidation would show
+      // here as lag up to the L1 TTL (30 s).
+      expect(report.lagMs.max).toBeLessThan(5000);
+    },
+  );
 });

@@ -7,7 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidationBus, type InvalidationTransport, redisTransport } from '../../src/cache/index.js';
+import {
+  InvalidationBus,
+  type InvalidationTransport,
+  redisTransport,
+} from '../../src/cache/index.js';
 import { createRedisClient } from '../../src/redis/redis-client.js';
 import { waitFor } from '../helpers/eventually.js';
 import { redisGate } from '../helpers/redis-gate.js';
@@ -38,16 +42,23 @@ function lossy(transport: InvalidationTransport) {
 function bus(events: string[]) {
   const gate = redisGate(redis.url, { name: 'pub' });
   const subscriber = createRedisClient({ url: redis.url, commandTimeoutMs: 500, name: 'sub' });
-  const { transport, dropNext } = lossy(redisTransport({ gate, subscriber, channel: 'test:invalidate' }));
+  const { transport, dropNext } = lossy(
+    redisTransport({ gate, subscriber, channel: 'test:invalidate' }),
+  );
   const b = new InvalidationBus({
     transport,
     newId: randomUUID,
     now: Date.now,
-    onInvalidate: (entities, collections) => events.push(`inv ${entities.map((e) => `${e.key}@${e.version}`).join(',')} ${collections.join(',')}`),
+    onInvalidate: (entities, collections) =>
+      events.push(
+        `inv ${entities.map((e) => `${e.key}@${e.version}`).join(',')} ${collections.join(',')}`,
+      ),
     onFlush: (reason) => events.push(`flush ${reason}`),
   });
   const ready = async () => {
-    expect(await waitFor(() => gate.available && subscriber.status === 'ready', { attempts: 200 })).toBe(true);
+    expect(
+      await waitFor(() => gate.available && subscriber.status === 'ready', { attempts: 200 }),
+    ).toBe(true);
   };
   return { bus: b, gate, dropNext, ready };
 }

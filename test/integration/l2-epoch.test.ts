@@ -13,7 +13,15 @@ import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { redisGate } from '../helpers/redis-gate.js';
 import { waitFor } from '../helpers/eventually.js';
 
-const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, maxStaleMs: 0, negativeTtlMs: 5_000, strict: true };
+const policy: CachePolicy = {
+  type: 'Product',
+  ttlMs: 60_000,
+  l1TtlMs: 30_000,
+  graceMs: 0,
+  maxStaleMs: 0,
+  negativeTtlMs: 5_000,
+  strict: true,
+};
 let redis: RedisServer;
 let gate: RedisGate;
 let inspect: Redis;
@@ -32,7 +40,13 @@ afterAll(async () => {
 });
 
 function cache(prefix: string): CatalogCache {
-  return new CatalogCache({ mode: 'l1+l2', prefix, l1MaxEntries: 100, l1MaxBytes: 1 << 20, l2: redisL2(gate) });
+  return new CatalogCache({
+    mode: 'l1+l2',
+    prefix,
+    l1MaxEntries: 100,
+    l1MaxBytes: 1 << 20,
+    l2: redisL2(gate),
+  });
 }
 
 describe('L2 epoch', () => {
@@ -65,11 +79,24 @@ describe('L2 epoch', () => {
     await c.entities.loadMany('Product', policy, [3], async () => [{ id: 3, version: 1 }]);
     const before = c.l2.knownEpoch!;
     await inspect.incr(c.keys.epoch());
-    await c.entities.store('Product', policy, [{ id: 3, version: 2, value: { id: 3, version: 2 } }], before);
+    await c.entities.store(
+      'Product',
+      policy,
+      [{ id: 3, version: 2, value: { id: 3, version: 2 } }],
+      before,
+    );
     const record = decodeRecord((await inspect.getBuffer(c.keys.entity('Product', 3)))!);
     expect(record).toMatchObject({ version: 2, kind: 'invalidated', epoch: before + 1 });
     // Under the current epoch the value is written through.
-    await c.entities.store('Product', policy, [{ id: 3, version: 3, value: { id: 3, version: 3 } }], before + 1);
-    expect(decodeRecord((await inspect.getBuffer(c.keys.entity('Product', 3)))!)).toMatchObject({ version: 3, kind: 'present' });
+    await c.entities.store(
+      'Product',
+      policy,
+      [{ id: 3, version: 3, value: { id: 3, version: 3 } }],
+      before + 1,
+    );
+    expect(decodeRecord((await inspect.getBuffer(c.keys.entity('Product', 3)))!)).toMatchObject({
+      version: 3,
+      kind: 'present',
+    });
   });
 });

@@ -18,7 +18,12 @@ const url = databaseUrl(name);
 const migrations = readMigrations('prisma/migrations');
 let db: Database;
 
-type Row = { migration_name: string; checksum: string; applied_steps_count: number; finished: boolean };
+type Row = {
+  migration_name: string;
+  checksum: string;
+  applied_steps_count: number;
+  finished: boolean;
+};
 const BOOKKEEPING = `SELECT migration_name, checksum, applied_steps_count, finished_at IS NOT NULL AS finished
   FROM "_prisma_migrations" ORDER BY migration_name`;
 
@@ -43,11 +48,19 @@ describe('in-process migrations', () => {
     // The change-feed trigger ($$ function bodies) came through whole: an update bumps the version.
     await sql(url, `INSERT INTO "Category" (slug, name, "updatedAt") VALUES ('a', 'A', now())`);
     await sql(url, `UPDATE "Category" SET name = 'B' WHERE slug = 'a'`);
-    expect((await sql<{ version: number }>(url, `SELECT version FROM "Category" WHERE slug = 'a'`))[0]?.version).toBe(2);
+    expect(
+      (await sql<{ version: number }>(url, `SELECT version FROM "Category" WHERE slug = 'a'`))[0]
+        ?.version,
+    ).toBe(2);
   });
 
   it('apply nothing to a database prisma migrate deploy already migrated', async () => {
-    const template = await openDatabase({ url: databaseUrl(TEMPLATE_DB), pgliteDir: '', poolSize: 1, onStatement: () => undefined });
+    const template = await openDatabase({
+      url: databaseUrl(TEMPLATE_DB),
+      pgliteDir: '',
+      poolSize: 1,
+      onStatement: () => undefined,
+    });
     try {
       const result = await applyMigrations(template.raw, migrations, { resetHint: 'reset' });
       expect(result).toEqual({ applied: [], alreadyApplied: migrations.length });
@@ -58,7 +71,9 @@ describe('in-process migrations', () => {
 
   it('refuse a migration changed after it was applied, naming it and the reset', async () => {
     const changed = migrations.map((m, i) => (i === 0 ? { ...m, checksum: '0'.repeat(64) } : m));
-    const error = await applyMigrations(db.raw, changed, { resetHint: 'Run npm run dev -- --reset.' }).catch((e: unknown) => e);
+    const error = await applyMigrations(db.raw, changed, {
+      resetHint: 'Run npm run dev -- --reset.',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationStateError);
     expect((error as Error).message).toContain(migrations[0]!.name);
     expect((error as Error).message).toContain('npm run dev -- --reset');
@@ -69,12 +84,19 @@ describe('in-process migrations', () => {
     try {
       cpSync('prisma/migrations', dir, { recursive: true });
       mkdirSync(path.join(dir, '29991231000000_broken'));
-      writeFileSync(path.join(dir, '29991231000000_broken', 'migration.sql'), 'CREATE TABLE "Half" (id int);\nSELECT no_such_function();\n');
-      const error = await applyMigrations(db.raw, readMigrations(dir), { resetHint: 'reset' }).catch((e: unknown) => e);
+      writeFileSync(
+        path.join(dir, '29991231000000_broken', 'migration.sql'),
+        'CREATE TABLE "Half" (id int);\nSELECT no_such_function();\n',
+      );
+      const error = await applyMigrations(db.raw, readMigrations(dir), {
+        resetHint: 'reset',
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationStateError);
       expect((error as Error).message).toContain('29991231000000_broken');
       expect(await sql(url, `SELECT to_regclass('"Half"')::text AS t`)).toEqual([{ t: null }]);
-      expect((await sql<Row>(url, BOOKKEEPING)).map((r) => r.migration_name)).not.toContain('29991231000000_broken');
+      expect((await sql<Row>(url, BOOKKEEPING)).map((r) => r.migration_name)).not.toContain(
+        '29991231000000_broken',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

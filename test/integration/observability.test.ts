@@ -26,7 +26,11 @@ let t: TestApp;
 beforeAll(async () => {
   [db, redis] = await Promise.all([createFixtureDatabase(), startRedisServer()]);
   log = captureLog('info');
-  t = await startTestApp({ databaseUrl: db.url, env: { REDIS_URL: redis.url, METRICS_MAX_OPERATIONS: '3' }, logger: log.logger });
+  t = await startTestApp({
+    databaseUrl: db.url,
+    env: { REDIS_URL: redis.url, METRICS_MAX_OPERATIONS: '3' },
+    logger: log.logger,
+  });
 });
 
 afterAll(async () => {
@@ -56,17 +60,45 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 describe('metrics', () => {
   it('queries move per-operation counts, latency, errors by code, HTTP counts by route and method; /metrics does not count itself', async () => {
     const before = await scrape();
-    for (let i = 0; i < 3; i++) await t.query('query ProductPage { products(first: 2) { totalCount edges { node { id name } } } }');
+    for (let i = 0; i < 3; i++)
+      await t.query(
+        'query ProductPage { products(first: 2) { totalCount edges { node { id name } } } }',
+      );
     await t.query('query BadId { product(id: "x") { id } }');
     const after = await scrape();
     const again = await scrape();
 
-    expect(sample(after, 'catalog_graphql_operations_total', { operation: 'ProductPage', type: 'query' }) - sample(before, 'catalog_graphql_operations_total', { operation: 'ProductPage', type: 'query' })).toBe(3);
-    expect(sample(after, 'catalog_graphql_operation_duration_seconds_count', { operation: 'ProductPage' })).toBeGreaterThanOrEqual(3);
-    expect(sample(after, 'catalog_graphql_errors_total', { operation: 'BadId', code: 'BAD_USER_INPUT' })).toBe(1);
-    const posts = (text: string) => sample(text, 'catalog_http_requests_total', { method: 'POST', route: '/graphql', status: '200' });
+    expect(
+      sample(after, 'catalog_graphql_operations_total', {
+        operation: 'ProductPage',
+        type: 'query',
+      }) -
+        sample(before, 'catalog_graphql_operations_total', {
+          operation: 'ProductPage',
+          type: 'query',
+        }),
+    ).toBe(3);
+    expect(
+      sample(after, 'catalog_graphql_operation_duration_seconds_count', {
+        operation: 'ProductPage',
+      }),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      sample(after, 'catalog_graphql_errors_total', { operation: 'BadId', code: 'BAD_USER_INPUT' }),
+    ).toBe(1);
+    const posts = (text: string) =>
+      sample(text, 'catalog_http_requests_total', {
+        method: 'POST',
+        route: '/graphql',
+        status: '200',
+      });
     expect(posts(after) - posts(before)).toBe(4);
-    expect(sample(after, 'catalog_http_request_duration_seconds_count', { method: 'POST', route: '/graphql' })).toBeGreaterThanOrEqual(4);
+    expect(
+      sample(after, 'catalog_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/graphql',
+      }),
+    ).toBeGreaterThanOrEqual(4);
     expect(again).not.toMatch(/route="\/metrics"/);
     expect(sample(again, 'catalog_http_requests_total', { method: 'GET', route: 'other' })).toBe(0);
     expect(sample(after, 'catalog_cache_l1_entries')).toBeGreaterThan(0);
@@ -80,15 +112,23 @@ describe('metrics', () => {
   it('operation names are bounded: past METRICS_MAX_OPERATIONS, new names count as "other"', async () => {
     for (let i = 0; i < 6; i++) await t.query(`query Random${i} { categories { id } }`);
     const text = await scrape();
-    const names = new Set([...text.matchAll(/^catalog_graphql_operations_total\{operation="([^"]+)"/gm)].map((m) => m[1]));
+    const names = new Set(
+      [...text.matchAll(/^catalog_graphql_operations_total\{operation="([^"]+)"/gm)].map(
+        (m) => m[1],
+      ),
+    );
     expect(names.size).toBeLessThanOrEqual(4);
-    expect(sample(text, 'catalog_graphql_operations_total', { operation: 'other', type: 'query' })).toBeGreaterThanOrEqual(5);
+    expect(
+      sample(text, 'catalog_graphql_operations_total', { operation: 'other', type: 'query' }),
+    ).toBeGreaterThanOrEqual(5);
   });
 
   it('rate-limit refusals are counted by field', async () => {
     const login = 'mutation { login(email: "nobody@test.local", password: "x") { token } }';
     for (let i = 0; i < 6; i++) await t.query(login);
-    expect(sample(await scrape(), 'catalog_rate_limit_refusals_total', { field: 'Mutation.login' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(await scrape(), 'catalog_rate_limit_refusals_total', { field: 'Mutation.login' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('redis_up reads 0 and redis_breaker_open 1 while Redis is down', async () => {
@@ -108,31 +148,60 @@ describe('metrics', () => {
 
 describe('request logs', () => {
   it('one line per request with its id (accepted from x-request-id), operation, status and duration; the id is echoed', async () => {
-    const res = await t.query('query NamedForLog { categories { id } }', {}, { 'x-request-id': 'req-abc.123' });
+    const res = await t.query(
+      'query NamedForLog { categories { id } }',
+      {},
+      { 'x-request-id': 'req-abc.123' },
+    );
     expect(res.headers.get('x-request-id')).toBe('req-abc.123');
     const lines = log.lines.filter((l) => l.requestId === 'req-abc.123');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ operation: 'NamedForLog', res: { status: 200 }, req: { method: 'POST', path: '/graphql' } });
+    expect(lines[0]).toMatchObject({
+      operation: 'NamedForLog',
+      res: { status: 200 },
+      req: { method: 'POST', path: '/graphql' },
+    });
     expect(lines[0]!.responseTime).toEqual(expect.any(Number));
     expect(JSON.stringify(lines[0])).not.toMatch(/authorization|x-debug-stats/i);
   });
 
   it('an insane x-request-id is replaced by a generated one', async () => {
-    const res = await t.query('{ categories { id } }', {}, { 'x-request-id': 'bad id with spaces' });
+    const res = await t.query(
+      '{ categories { id } }',
+      {},
+      { 'x-request-id': 'bad id with spaces' },
+    );
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('a masked internal error carries the request id, and the logged stack has the same id', async () => {
     await sql(db.url, 'ALTER TABLE "Order" RENAME TO "OrderGone"');
     try {
-      const prod = await startTestApp({ databaseUrl: db.url, env: { REDIS_URL: redis.url, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }, logger: log.logger });
+      const prod = await startTestApp({
+        databaseUrl: db.url,
+        env: { REDIS_URL: redis.url, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) },
+        logger: log.logger,
+      });
       try {
-        const auth = { authorization: `Bearer ${await prod.app.tokens.sign({ id: 2, role: 'CUSTOMER' })}` };
-        const res = await prod.query('{ me { orders { id } } }', {}, { ...auth, 'x-request-id': 'masked-1' });
+        const auth = {
+          authorization: `Bearer ${await prod.app.tokens.sign({ id: 2, role: 'CUSTOMER' })}`,
+        };
+        const res = await prod.query(
+          '{ me { orders { id } } }',
+          {},
+          { ...auth, 'x-request-id': 'masked-1' },
+        );
         const error = res.body.errors?.[0];
-        expect(error).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'masked-1' } });
-        const logged = log.lines.find((l) => l.requestId === 'masked-1' && l.msg === 'internal error while resolving');
-        expect((logged?.err as { stack?: string } | undefined)?.stack).toMatch(/OrderGone|Order|does not exist/);
+        expect(error).toMatchObject({
+          message: 'Internal server error',
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'masked-1' },
+        });
+        const logged = log.lines.find(
+          (l) => l.requestId === 'masked-1' && l.msg === 'internal error while resolving',
+        );
+        expect((logged?.err as { stack?: string } | undefined)?.stack).toMatch(
+          /OrderGone|Order|does not exist/,
+        );
       } finally {
         await prod.close();
       }
@@ -147,13 +216,25 @@ describe('probes', () => {
     expect((await fetch(`${base()}/livez`)).status).toBe(200);
     const ready = await fetch(`${base()}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', database: true, redis: true, breaker: 'closed', draining: false });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      database: true,
+      redis: true,
+      breaker: 'closed',
+      draining: false,
+    });
     expect((await fetch(`${base()}/healthz`)).status).toBe(200);
   });
 
   it('/readyz is 503 while PostgreSQL is unreachable and while draining; /livez stays 200', async () => {
     const proxy = await startWireCounter(db.url);
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: proxy.url, REDIS_URL: redis.url, LOG_LEVEL: 'silent', CACHE_PREFIX: t.prefix });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: proxy.url,
+      REDIS_URL: redis.url,
+      LOG_LEVEL: 'silent',
+      CACHE_PREFIX: t.prefix,
+    });
     const app = await createApp(config);
     const lifecycle = new Lifecycle();
     const server = createHttpServer(app, { lifecycle });
@@ -189,7 +270,11 @@ describe('bearer tokens', () => {
   });
 
   it('a forged token is refused with UNAUTHENTICATED and HTTP 401, not served as anonymous', async () => {
-    const forged = await new SignJWT({ role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setExpirationTime('1h').sign(new TextEncoder().encode('x'.repeat(40)));
+    const forged = await new SignJWT({ role: 'ADMIN' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('1')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('x'.repeat(40)));
     const res = await t.query(ME, {}, { authorization: `Bearer ${forged}` });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/invalid_token/);
@@ -199,7 +284,12 @@ describe('bearer tokens', () => {
 
   it('an expired token and a malformed Authorization header are refused the same way', async () => {
     const secret = new TextEncoder().encode(t.app.config.auth.jwtSecret);
-    const expired = await new SignJWT({ role: 'CUSTOMER' }).setProtectedHeader({ alg: 'HS256' }).setSubject('2').setIssuedAt(1_000).setExpirationTime(2_000).sign(secret);
+    const expired = await new SignJWT({ role: 'CUSTOMER' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('2')
+      .setIssuedAt(1_000)
+      .setExpirationTime(2_000)
+      .sign(secret);
     for (const authorization of [`Bearer ${expired}`, 'Basic dXNlcjpwYXNz', 'Bearer']) {
       const res = await t.query(ME, {}, { authorization });
       expect(res.status).toBe(401);

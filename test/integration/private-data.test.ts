@@ -29,11 +29,25 @@ describe('private data', () => {
   it('two users interleaved 1,000 times on me { email orders } never see each other', async () => {
     const admin = await signIn(t, ADMIN.email, ADMIN.password);
     const customer = await signIn(t, CUSTOMER.email, CUSTOMER.password);
-    await t.query('mutation { placeOrder(input: { items: [{ productId: "1", quantity: 1 }] }) { id } }', {}, customer);
-    await t.query('mutation { placeOrder(input: { items: [{ productId: "2", quantity: 1 }] }) { id } }', {}, admin);
+    await t.query(
+      'mutation { placeOrder(input: { items: [{ productId: "1", quantity: 1 }] }) { id } }',
+      {},
+      customer,
+    );
+    await t.query(
+      'mutation { placeOrder(input: { items: [{ productId: "2", quantity: 1 }] }) { id } }',
+      {},
+      admin,
+    );
     const expected = new Map<string, Me['me']>();
-    for (const [who, headers] of [['admin', admin], ['customer', customer]] as const) {
-      expected.set(who, (await t.query<Me>('{ me { id email orders { id } } }', {}, headers)).body.data!.me);
+    for (const [who, headers] of [
+      ['admin', admin],
+      ['customer', customer],
+    ] as const) {
+      expected.set(
+        who,
+        (await t.query<Me>('{ me { id email orders { id } } }', {}, headers)).body.data!.me,
+      );
     }
     expect(expected.get('admin')!.email).toBe(ADMIN.email);
     expect(expected.get('customer')!.email).toBe(CUSTOMER.email);
@@ -53,9 +67,17 @@ describe('private data', () => {
     const customer = await signIn(t, CUSTOMER.email, CUSTOMER.password);
     const admin = await signIn(t, ADMIN.email, ADMIN.password);
     const q = '{ user(id: "1") { name email orders { id } } }';
-    expect((await t.query(q, {}, customer)).body.data).toEqual({ user: { name: 'Admin', email: null, orders: null } });
-    expect((await t.query(q)).body.data).toEqual({ user: { name: 'Admin', email: null, orders: null } });
-    const byAdmin = await t.query<{ user: { email: string } }>('{ user(id: "2") { email } }', {}, admin);
+    expect((await t.query(q, {}, customer)).body.data).toEqual({
+      user: { name: 'Admin', email: null, orders: null },
+    });
+    expect((await t.query(q)).body.data).toEqual({
+      user: { name: 'Admin', email: null, orders: null },
+    });
+    const byAdmin = await t.query<{ user: { email: string } }>(
+      '{ user(id: "2") { email } }',
+      {},
+      admin,
+    );
     expect(byAdmin.body.data!.user.email).toBe(CUSTOMER.email);
   });
 
@@ -80,7 +102,11 @@ describe('private data', () => {
 
 describe('production settings', () => {
   it('refuse introspection, hide suggestions, mask internal errors', async () => {
-    const prod = await startTestApp({ databaseUrl: db.url, env: { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }, prefix: t.prefix });
+    const prod = await startTestApp({
+      databaseUrl: db.url,
+      env: { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) },
+      prefix: t.prefix,
+    });
     try {
       const intro = await prod.query('{ __schema { types { name } } }');
       expect(intro.body.errors?.[0]?.message).toMatch(/introspection/i);
@@ -93,7 +119,9 @@ describe('production settings', () => {
         const broken = await prod.query('{ category(id: "3") { name } }');
         expect(broken.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
         expect(broken.body.errors?.[0]?.message).toBe('Internal server error');
-        expect(JSON.stringify(broken.body)).not.toMatch(/stack|SELECT|prisma|Category_|127\.0\.0\.1|5432|postgres/i);
+        expect(JSON.stringify(broken.body)).not.toMatch(
+          /stack|SELECT|prisma|Category_|127\.0\.0\.1|5432|postgres/i,
+        );
       } finally {
         await sql(db.url, 'ALTER TABLE "Category_gone" RENAME TO "Category"');
       }

@@ -29,10 +29,18 @@ const LOGIN = 'mutation($e: String!, $p: String!) { login(email: $e, password: $
 describe('without Redis', () => {
   it('development: login, signed-in queries and public reads all work, and the rate-limit fallback is logged once', async () => {
     const log = captureLog('info');
-    const t = await startTestApp({ databaseUrl: db.url, env: { NODE_ENV: 'development', REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, waitForRedis: false, logger: log.logger });
+    const t = await startTestApp({
+      databaseUrl: db.url,
+      env: { NODE_ENV: 'development', REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+      waitForRedis: false,
+      logger: log.logger,
+    });
     try {
       for (let i = 0; i < 5; i++) {
-        const res = await t.query<{ login: { token: string } }>(LOGIN, { e: CUSTOMER.email, p: CUSTOMER.password });
+        const res = await t.query<{ login: { token: string } }>(LOGIN, {
+          e: CUSTOMER.email,
+          p: CUSTOMER.password,
+        });
         expect(res.status).toBe(200);
         expect(res.body.errors).toBeUndefined();
         expect(res.body.data!.login.token).toMatch(/\./);
@@ -41,14 +49,19 @@ describe('without Redis', () => {
       const me = await t.query<{ me: { email: string } }>('{ me { email } }', {}, auth);
       expect(me.body.data!.me.email).toBe(ADMIN.email);
       for (let i = 0; i < 5; i++) {
-        const page = await t.query<{ products: { totalCount: number } }>('{ products(first: 3) { totalCount } }');
+        const page = await t.query<{ products: { totalCount: number } }>(
+          '{ products(first: 3) { totalCount } }',
+        );
         expect(page.body.data!.products.totalCount).toBe(60);
       }
       const fallbackLines = log.lines.filter((l) => String(l.msg).includes('rate-limit checks'));
       expect(fallbackLines).toHaveLength(1);
       expect(fallbackLines[0]).toMatchObject({ level: 40, mode: 'local', redisConnected: false });
       // The local limit still applies: 5 logins per email per 5 minutes.
-      expect((await t.query(LOGIN, { e: CUSTOMER.email, p: CUSTOMER.password })).body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      expect(
+        (await t.query(LOGIN, { e: CUSTOMER.email, p: CUSTOMER.password })).body.errors?.[0]
+          ?.extensions?.code,
+      ).toBe('RATE_LIMITED');
     } finally {
       await t.close();
     }
@@ -57,14 +70,20 @@ describe('without Redis', () => {
   it('production with Redis down: login stays closed (RATE_LIMITED, 429), reads still work', async () => {
     const t = await startTestApp({
       databaseUrl: db.url,
-      env: { NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40), REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+      env: {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'p'.repeat(40),
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      },
       waitForRedis: false,
     });
     try {
       const res = await t.query(LOGIN, { e: CUSTOMER.email, p: CUSTOMER.password });
       expect(res.status).toBe(429);
       expect(res.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
-      const page = await t.query<{ products: { totalCount: number } }>('{ products(first: 3) { totalCount } }');
+      const page = await t.query<{ products: { totalCount: number } }>(
+        '{ products(first: 3) { totalCount } }',
+      );
       expect(page.body.data!.products.totalCount).toBe(60);
     } finally {
       await t.close();
@@ -78,18 +97,28 @@ describe('a slow Redis', () => {
     const log = captureLog('info');
     const t = await startTestApp({
       databaseUrl: db.url,
-      env: { NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40), REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '100' },
+      env: {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'p'.repeat(40),
+        REDIS_URL: redis.url,
+        REDIS_COMMAND_TIMEOUT_MS: '100',
+      },
       logger: log.logger,
     });
     try {
       expect((await t.query(LOGIN, { e: ADMIN.email, p: ADMIN.password })).status).toBe(200);
       redis.pause();
       for (let i = 0; i < 3; i++) {
-        const res = await t.query<{ login: { token: string } }>(LOGIN, { e: ADMIN.email, p: ADMIN.password });
+        const res = await t.query<{ login: { token: string } }>(LOGIN, {
+          e: ADMIN.email,
+          p: ADMIN.password,
+        });
         expect(res.body.errors).toBeUndefined();
         expect(res.status).toBe(200);
       }
-      expect(log.lines.filter((l) => String(l.msg).includes('rate-limit checks'))).toEqual([expect.objectContaining({ mode: 'local', redisConnected: true })]);
+      expect(log.lines.filter((l) => String(l.msg).includes('rate-limit checks'))).toEqual([
+        expect.objectContaining({ mode: 'local', redisConnected: true }),
+      ]);
       redis.resume();
     } finally {
       redis.resume();

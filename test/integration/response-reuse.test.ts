@@ -47,7 +47,10 @@ afterAll(async () => {
 async function readProduct(t: TestApp, id: number) {
   const res = await t.query<ProductView>(PRODUCT, { id: String(id) });
   expect(res.body.errors).toBeUndefined();
-  return { product: res.body.data!.product!, reuse: (res.body.extensions!.stats as { responseReuse: string }).responseReuse };
+  return {
+    product: res.body.data!.product!,
+    reuse: (res.body.extensions!.stats as { responseReuse: string }).responseReuse,
+  };
 }
 
 /** Reads until the response is kept and then served again. */
@@ -62,13 +65,25 @@ describe('a reused response is as fresh as L1', () => {
     const first = await a.query(PRODUCT, { id: '1' });
     const second = await a.query(PRODUCT, { id: '1' });
     const third = await a.query(PRODUCT, { id: '1' });
-    expect([first, second, third].map((r) => (r.body.extensions!.stats as { responseReuse: string }).responseReuse)).toEqual(['stored', 'hit', 'hit']);
+    expect(
+      [first, second, third].map(
+        (r) => (r.body.extensions!.stats as { responseReuse: string }).responseReuse,
+      ),
+    ).toEqual(['stored', 'hit', 'hit']);
     expect(third.body.data).toEqual(first.body.data);
-    expect(third.body.extensions!.stats).toMatchObject({ sqlStatements: 0, redisRoundTrips: 0, l1Hits: 0 });
+    expect(third.body.extensions!.stats).toMatchObject({
+      sqlStatements: 0,
+      redisRoundTrips: 0,
+      l1Hits: 0,
+    });
     // Another formatting of the same document executes once (its text is new), then shares the kept response.
     const reformatted = `query Product($id: ID!) {\n  product(id: $id) { id name priceCents category { name } reviews(first: 3) { rating author { name } } reviewCount }\n}`;
-    expect((await a.query(reformatted, { id: '1' })).body.extensions!.stats).toMatchObject({ responseReuse: 'stored' });
-    expect((await a.query(reformatted, { id: '1' })).body.extensions!.stats).toMatchObject({ responseReuse: 'hit' });
+    expect((await a.query(reformatted, { id: '1' })).body.extensions!.stats).toMatchObject({
+      responseReuse: 'stored',
+    });
+    expect((await a.query(reformatted, { id: '1' })).body.extensions!.stats).toMatchObject({
+      responseReuse: 'hit',
+    });
     expect(a.app.cache.responses!.entries).toBe(1);
   });
 
@@ -99,7 +114,11 @@ describe('a reused response is as fresh as L1', () => {
     await page();
     expect((await page()).extensions!.stats).toMatchObject({ responseReuse: 'hit' });
     await sql(db.url, `UPDATE "Product" SET "priceCents" = 4545 WHERE id = 5`);
-    await eventually(async () => expect((await page()).data!.products.edges.find((e) => e.node.id === '5')!.node.priceCents).toBe(4545));
+    await eventually(async () =>
+      expect(
+        (await page()).data!.products.edges.find((e) => e.node.id === '5')!.node.priceCents,
+      ).toBe(4545),
+    );
   });
 
   it('is dropped entirely after a gap in the invalidation bus', async () => {
@@ -108,7 +127,10 @@ describe('a reused response is as fresh as L1', () => {
     try {
       // A sender whose sequence jumps from 1 to 3: messages were lost, nothing local can be trusted.
       for (const s of [1, 3]) {
-        await publisher.publish(`${a.app.namespace}:invalidate`, JSON.stringify({ i: 'lost-sender', s, e: [], c: [], t: Date.now() }));
+        await publisher.publish(
+          `${a.app.namespace}:invalidate`,
+          JSON.stringify({ i: 'lost-sender', s, e: [], c: [], t: Date.now() }),
+        );
       }
     } finally {
       publisher.disconnect();
@@ -125,7 +147,9 @@ describe('what is never reused', () => {
       const me = await a.query(`{ me { id name email } }`, {}, customer);
       expect(me.body.errors).toBeUndefined();
       expect(me.body.extensions!.stats).toMatchObject({ responseReuse: 'off' });
-      const other = await a.query(`{ product(id: "1") { reviews(first: 1) { author { name email } } } }`);
+      const other = await a.query(
+        `{ product(id: "1") { reviews(first: 1) { author { name email } } } }`,
+      );
       expect(other.body.extensions!.stats).toMatchObject({ responseReuse: 'off' });
     }
   });

@@ -30,7 +30,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const BODY = JSON.stringify({ query: '{ products(first: 5) { totalCount edges { node { id name } } } }' });
+const BODY = JSON.stringify({
+  query: '{ products(first: 5) { totalCount edges { node { id name } } } }',
+});
 
 interface Reply {
   status: number;
@@ -40,12 +42,25 @@ interface Reply {
 
 /** A POST whose body is held back until `finish()` is called: a request in flight for as long as we like. */
 function heldRequest(port: number, agent: http.Agent) {
-  const req = http.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } });
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    path: '/graphql',
+    method: 'POST',
+    agent,
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
+  });
   const reply = new Promise<Reply>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body: JSON.parse(text) as Reply['body'] }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode!,
+          connection: res.headers.connection,
+          body: JSON.parse(text) as Reply['body'],
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -70,12 +85,19 @@ describe('graceful shutdown', () => {
     const idle = new http.Agent({ keepAlive: true, maxSockets: 8 });
     try {
       // Warm keep-alive connections on both agents.
-      const warm = [...Array.from({ length: 32 }, () => heldRequest(port, busy)), ...Array.from({ length: 8 }, () => heldRequest(port, idle))];
+      const warm = [
+        ...Array.from({ length: 32 }, () => heldRequest(port, busy)),
+        ...Array.from({ length: 8 }, () => heldRequest(port, idle)),
+      ];
       warm.forEach((r) => r.finish());
-      expect((await Promise.all(warm.map((r) => r.reply))).every((r) => r.status === 200)).toBe(true);
+      expect((await Promise.all(warm.map((r) => r.reply))).every((r) => r.status === 200)).toBe(
+        true,
+      );
       const idleSockets = Object.values(idle.freeSockets).flat();
       expect(idleSockets.length).toBe(8);
-      const idleClosed = idleSockets.map((s) => new Promise<boolean>((resolve) => s!.once('close', (hadError) => resolve(hadError))));
+      const idleClosed = idleSockets.map(
+        (s) => new Promise<boolean>((resolve) => s!.once('close', (hadError) => resolve(hadError))),
+      );
 
       // 32 requests in flight on the kept-alive connections: headers and half a body sent.
       const inFlight = Array.from({ length: 32 }, () => heldRequest(port, busy));
@@ -89,7 +111,9 @@ describe('graceful shutdown', () => {
 
       inFlight.forEach((r) => r.finish());
       const replies = await Promise.all(inFlight.map((r) => r.reply));
-      expect(replies.filter((r) => r.status === 200 && r.body.data?.products?.totalCount === 60)).toHaveLength(32);
+      expect(
+        replies.filter((r) => r.status === 200 && r.body.data?.products?.totalCount === 60),
+      ).toHaveLength(32);
       expect(replies.every((r) => r.connection === 'close')).toBe(true);
 
       const exit = await api.exited;
@@ -106,14 +130,22 @@ describe('graceful shutdown', () => {
   it('SIGINT with embedded PGlite: the database is closed, exit code 0, and the folder reopens with the same identity', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pglite-stop-'));
     try {
-      const api = spawnApi({ NODE_ENV: 'development', PGLITE_DIR: path.join(dir, 'data'), REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+      const api = spawnApi({
+        NODE_ENV: 'development',
+        PGLITE_DIR: path.join(dir, 'data'),
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      });
       const port = await api.listening(90_000);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
       api.child.kill('SIGINT');
       expect(await api.exited).toEqual({ code: 0, signal: null });
       expect(api.output).toMatch(/"msg":"stopped"/);
       const namespace = /"namespace":"[^":]+:(db[0-9a-f]+)"/.exec(api.output)?.[1];
-      const db = await openDatabase({ pgliteDir: path.join(dir, 'data'), poolSize: 1, onStatement: () => undefined });
+      const db = await openDatabase({
+        pgliteDir: path.join(dir, 'data'),
+        poolSize: 1,
+        onStatement: () => undefined,
+      });
       try {
         expect((await readDatabaseIdentity(db.prisma)).id).toBe(namespace);
       } finally {

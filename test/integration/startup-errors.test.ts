@@ -75,9 +75,17 @@ describe('start-up errors', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const { exit, output, stderr } = await run({ NODE_ENV: 'test', PORT: String(port), DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/postgres', REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'silent' });
+      const { exit, output, stderr } = await run({
+        NODE_ENV: 'test',
+        PORT: String(port),
+        DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/postgres',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        LOG_LEVEL: 'silent',
+      });
       expect(exit.code).toBe(2);
-      expect(stderr.trim()).toBe(`catalog-api: PORT=${port}: 127.0.0.1:${port} is already in use; stop the other process or choose another PORT`);
+      expect(stderr.trim()).toBe(
+        `catalog-api: PORT=${port}: 127.0.0.1:${port} is already in use; stop the other process or choose another PORT`,
+      );
       expect(output).not.toMatch(/\n\s+at /);
     } finally {
       blocker.close();
@@ -93,7 +101,11 @@ describe('start-up errors', () => {
       }
       throw new Error('expected a ConfigError');
     };
-    const message = attempt({ JWT_SECRET: JWT_MARK, REDIS_URL: `http://:${REDIS_PASSWORD}@x`, SHUTDOWN_TIMEOUT_MS: '-1' });
+    const message = attempt({
+      JWT_SECRET: JWT_MARK,
+      REDIS_URL: `http://:${REDIS_PASSWORD}@x`,
+      SHUTDOWN_TIMEOUT_MS: '-1',
+    });
     expect(message).toMatch(/JWT_SECRET=\(value hidden\): must be at least 32 characters/);
     expect(message).toMatch(/REDIS_URL="http:\/\/:\*\*\*@x\/?": must start with redis:\/\//);
     expect(message).toMatch(/SHUTDOWN_TIMEOUT_MS="-1"/);

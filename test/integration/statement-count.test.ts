@@ -38,7 +38,11 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function app(mode: string, prefix?: string, env: Record<string, string> = {}): Promise<TestApp> {
+async function app(
+  mode: string,
+  prefix?: string,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
   // Rate limits off: this file counts the cache's Redis round trips alone.
   const a = await startTestApp({
     databaseUrl: wire.url,
@@ -86,7 +90,13 @@ describe('SQL statements per request', () => {
     const cached = await app('l1+l2');
     expect((await run(cached, 50)).stats.responseReuse).toBe('stored');
     const warm = await run(cached, 50);
-    expect(warm.stats).toMatchObject({ responseReuse: 'hit', sqlStatements: 0, redisRoundTrips: 0, l1Hits: 0, l2Hits: 0 });
+    expect(warm.stats).toMatchObject({
+      responseReuse: 'hit',
+      sqlStatements: 0,
+      redisRoundTrips: 0,
+      l1Hits: 0,
+      l2Hits: 0,
+    });
     expect(warm.wire).toBe(0);
   });
 

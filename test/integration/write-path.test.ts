@@ -21,8 +21,18 @@ const PRODUCT = `query($id: ID!) { product(id: $id) { id name stock version cate
 const CATEGORY = `query($id: ID!) { category(id: $id) { products(first: 100) { totalCount edges { node { id } } } } }`;
 const ALL = `{ products(first: 100) { totalCount } }`;
 
-type ProductView = { product: { id: string; name: string; stock: number; version: number; category: { id: string } } | null };
-type CategoryView = { category: { products: { totalCount: number; edges: Array<{ node: { id: string } }> } } };
+type ProductView = {
+  product: {
+    id: string;
+    name: string;
+    stock: number;
+    version: number;
+    category: { id: string };
+  } | null;
+};
+type CategoryView = {
+  category: { products: { totalCount: number; edges: Array<{ node: { id: string } }> } };
+};
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -62,23 +72,39 @@ describe('writes are visible on both instances', () => {
     await warm([PRODUCT, { id: '11' }]);
     const updated = await writer.product.update({ where: { id: 11 }, data: { name: 'Updated' } });
     expect((await product(a, 11))!.name).toBe('Updated');
-    await arrives(() => product(b, 11), (p) => expect(p).toMatchObject({ name: 'Updated', version: updated.version }));
+    await arrives(
+      () => product(b, 11),
+      (p) => expect(p).toMatchObject({ name: 'Updated', version: updated.version }),
+    );
   });
 
   it('create: appears in the category list and the global count', async () => {
     await warm([CATEGORY, { id: '2' }], [ALL, {}]);
-    const created = await writer.product.create({ data: { sku: 'NEW-1', name: 'New', description: '', priceCents: 1, stock: 1, categoryId: 2 } });
+    const created = await writer.product.create({
+      data: { sku: 'NEW-1', name: 'New', description: '', priceCents: 1, stock: 1, categoryId: 2 },
+    });
     expect(await categoryIds(a, 2)).toContain(created.id);
-    await arrives(() => categoryIds(b, 2), (ids) => expect(ids).toContain(created.id));
+    await arrives(
+      () => categoryIds(b, 2),
+      (ids) => expect(ids).toContain(created.id),
+    );
   });
 
   it('createMany and createManyAndReturn: lists follow', async () => {
     await warm([CATEGORY, { id: '3' }]);
-    await writer.product.createMany({ data: [{ sku: 'CM-1', name: 'x', description: '', priceCents: 1, stock: 1, categoryId: 3 }] });
-    const [returned] = await writer.product.createManyAndReturn({ data: [{ sku: 'CM-2', name: 'y', description: '', priceCents: 1, stock: 1, categoryId: 3 }] });
+    await writer.product.createMany({
+      data: [{ sku: 'CM-1', name: 'x', description: '', priceCents: 1, stock: 1, categoryId: 3 }],
+    });
+    const [returned] = await writer.product.createManyAndReturn({
+      data: [{ sku: 'CM-2', name: 'y', description: '', priceCents: 1, stock: 1, categoryId: 3 }],
+    });
     const ids = await categoryIds(a, 3);
     expect(ids).toContain(returned!.id);
-    expect(ids.length).toBe(Number((await sql(db.url, 'SELECT count(*) AS n FROM "Product" WHERE "categoryId" = 3'))[0]!.n));
+    expect(ids.length).toBe(
+      Number(
+        (await sql(db.url, 'SELECT count(*) AS n FROM "Product" WHERE "categoryId" = 3'))[0]!.n,
+      ),
+    );
   });
 
   it('foreign-key change: leaves the old category list and joins the new one', async () => {
@@ -86,8 +112,14 @@ describe('writes are visible on both instances', () => {
     expect(await categoryIds(a, 4)).toContain(14);
     await writer.product.update({ where: { id: 14 }, data: { categoryId: 5 } });
     for (const t of [a, b]) {
-      await arrives(() => categoryIds(t, 4), (ids) => expect(ids).not.toContain(14));
-      await arrives(() => categoryIds(t, 5), (ids) => expect(ids).toContain(14));
+      await arrives(
+        () => categoryIds(t, 4),
+        (ids) => expect(ids).not.toContain(14),
+      );
+      await arrives(
+        () => categoryIds(t, 5),
+        (ids) => expect(ids).toContain(14),
+      );
     }
   });
 
@@ -96,24 +128,51 @@ describe('writes are visible on both instances', () => {
     await writer.product.updateMany({ where: { id: { in: [21, 22] } }, data: { stock: 77 } });
     for (const id of [21, 22]) {
       expect((await product(a, id))!.stock).toBe(77);
-      await arrives(() => product(b, id), (p) => expect(p!.stock).toBe(77));
+      await arrives(
+        () => product(b, id),
+        (p) => expect(p!.stock).toBe(77),
+      );
     }
   });
 
   it('upsert (update branch and create branch)', async () => {
     await warm([PRODUCT, { id: '23' }]);
-    await writer.product.upsert({ where: { id: 23 }, update: { name: 'Upserted' }, create: { sku: 'U-0', name: 'n', description: '', priceCents: 1, stock: 1, categoryId: 1 } });
-    const created = await writer.product.upsert({ where: { sku: 'U-1' }, update: {}, create: { sku: 'U-1', name: 'Fresh', description: '', priceCents: 1, stock: 1, categoryId: 1 } });
+    await writer.product.upsert({
+      where: { id: 23 },
+      update: { name: 'Upserted' },
+      create: { sku: 'U-0', name: 'n', description: '', priceCents: 1, stock: 1, categoryId: 1 },
+    });
+    const created = await writer.product.upsert({
+      where: { sku: 'U-1' },
+      update: {},
+      create: {
+        sku: 'U-1',
+        name: 'Fresh',
+        description: '',
+        priceCents: 1,
+        stock: 1,
+        categoryId: 1,
+      },
+    });
     expect((await product(a, 23))!.name).toBe('Upserted');
     expect((await product(a, created.id))!.name).toBe('Fresh');
   });
 
   it('delete and deleteMany: gone on both instances, and from lists', async () => {
-    await warm([PRODUCT, { id: '31' }], [PRODUCT, { id: '32' }], [PRODUCT, { id: '33' }], [CATEGORY, { id: '2' }]);
+    await warm(
+      [PRODUCT, { id: '31' }],
+      [PRODUCT, { id: '32' }],
+      [PRODUCT, { id: '33' }],
+      [CATEGORY, { id: '2' }],
+    );
     await writer.product.delete({ where: { id: 31 } });
     await writer.product.deleteMany({ where: { id: { in: [32, 33] } } });
     for (const t of [a, b]) {
-      for (const id of [31, 32, 33]) await arrives(() => product(t, id), (p) => expect(p).toBeNull());
+      for (const id of [31, 32, 33])
+        await arrives(
+          () => product(t, id),
+          (p) => expect(p).toBeNull(),
+        );
     }
     expect(await categoryIds(a, 2)).not.toContain(32);
   });
@@ -126,12 +185,18 @@ describe('writes are visible on both instances', () => {
       expect((await product(a, 41))!.name).toBe('Product 41');
     });
     expect((await product(a, 41))!.name).toBe('In tx');
-    await arrives(() => product(b, 41), (p) => expect(p!.name).toBe('In tx'));
+    await arrives(
+      () => product(b, 41),
+      (p) => expect(p!.name).toBe('In tx'),
+    );
   });
 
   it('batch transaction: applied after commit', async () => {
     await warm([PRODUCT, { id: '42' }], [PRODUCT, { id: '43' }]);
-    await writer.$transaction([writer.product.update({ where: { id: 42 }, data: { stock: 1 } }), writer.product.update({ where: { id: 43 }, data: { stock: 2 } })]);
+    await writer.$transaction([
+      writer.product.update({ where: { id: 42 }, data: { stock: 1 } }),
+      writer.product.update({ where: { id: 43 }, data: { stock: 2 } }),
+    ]);
     expect((await product(a, 42))!.stock).toBe(1);
     expect((await product(a, 43))!.stock).toBe(2);
   });
@@ -153,6 +218,10 @@ describe('writes are visible on both instances', () => {
     await warm([PRODUCT, { id: '51' }]);
     await sql(db.url, `UPDATE "Product" SET name = 'From psql' WHERE id = 51`);
     // `eventually` gives up after about a second.
-    for (const t of [a, b]) await arrives(() => product(t, 51), (p) => expect(p!.name).toBe('From psql'));
+    for (const t of [a, b])
+      await arrives(
+        () => product(t, 51),
+        (p) => expect(p!.name).toBe('From psql'),
+      );
   });
 });

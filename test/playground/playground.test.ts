@@ -37,7 +37,16 @@ const schema = buildSchema(`
 `);
 const rootValue = {
   products: () => ({
-    edges: [{ node: { name: 'Fake Oak Lamp', priceCents: 4999, category: { name: 'Lighting' }, reviews: [{ rating: 5, author: { name: 'Ada' } }] } }],
+    edges: [
+      {
+        node: {
+          name: 'Fake Oak Lamp',
+          priceCents: 4999,
+          category: { name: 'Lighting' },
+          reviews: [{ rating: 5, author: { name: 'Ada' } }],
+        },
+      },
+    ],
   }),
 };
 
@@ -56,9 +65,19 @@ function createServer(): http.Server {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        const { query, variables, operationName } = JSON.parse(body) as { query: string; variables?: Record<string, unknown>; operationName?: string };
+        const { query, variables, operationName } = JSON.parse(body) as {
+          query: string;
+          variables?: Record<string, unknown>;
+          operationName?: string;
+        };
         operations.push(operationName ?? '');
-        void graphql({ schema, source: query, rootValue, variableValues: variables, operationName }).then((result) => {
+        void graphql({
+          schema,
+          source: query,
+          rootValue,
+          variableValues: variables,
+          operationName,
+        }).then((result) => {
           res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(result));
         });
       });
@@ -95,7 +114,8 @@ describe('playground page', () => {
     const html = playgroundHtml({ assetBase: '/ide/' });
     const srcs = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]!);
     expect(srcs.filter((attrs) => attrs.includes('src='))).toHaveLength(4);
-    for (const attrs of srcs) expect(attrs).toMatch(/src="\/ide\/[\w.-]+\.js"|type="application\/json"/);
+    for (const attrs of srcs)
+      expect(attrs).toMatch(/src="\/ide\/[\w.-]+\.js"|type="application\/json"/);
     expect(html).toMatch(/<link rel="stylesheet" href="\/ide\/graphiql\.min\.[0-9a-f]{12}\.css">/);
   });
 
@@ -108,7 +128,9 @@ describe('playground page', () => {
   });
 
   it('rejects endpoints on other origins and asset bases that are not plain paths', () => {
-    expect(() => playgroundHtml({ endpoint: 'https://example.org/graphql' })).toThrow(/same-origin path/);
+    expect(() => playgroundHtml({ endpoint: 'https://example.org/graphql' })).toThrow(
+      /same-origin path/,
+    );
     expect(() => playgroundHtml({ endpoint: '//example.org/graphql' })).toThrow(/same-origin path/);
     expect(() => playgroundHtml({ assetBase: '/a"><script>' })).toThrow(/assetBase/);
   });
@@ -118,9 +140,25 @@ describe('playground page', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('content-security-policy')).toBe(PLAYGROUND_CSP);
     // Not for the playground: the fake server answers these with 404 (the real one with the API).
-    expect((await fetch(`${origin}/graphql`, { headers: { Accept: 'application/json' } })).status).toBe(404);
-    expect((await fetch(`${origin}/graphql?query=%7B__typename%7D`, { headers: { Accept: 'text/html' } })).status).toBe(404);
-    expect((await fetch(`${origin}/graphql`, { method: 'POST', headers: { Accept: 'text/html' }, body: '{}' })).status).toBe(200);
+    expect(
+      (await fetch(`${origin}/graphql`, { headers: { Accept: 'application/json' } })).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(`${origin}/graphql?query=%7B__typename%7D`, {
+          headers: { Accept: 'text/html' },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(`${origin}/graphql`, {
+          method: 'POST',
+          headers: { Accept: 'text/html' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('works from its parts under another asset base', async () => {
@@ -138,11 +176,14 @@ describe('playground page', () => {
 });
 
 describe('playground asset handler', () => {
-  const url = (key: 'graphiqlJs' | 'graphiqlCss') => `${origin}${ASSET_BASE}/${playgroundAssets().get(key)!.fileName}`;
+  const url = (key: 'graphiqlJs' | 'graphiqlCss') =>
+    `${origin}${ASSET_BASE}/${playgroundAssets().get(key)!.fileName}`;
 
   it('serves each asset with its type, a long cache lifetime and the CSP', async () => {
     for (const asset of playgroundAssets().values()) {
-      const res = await fetch(`${origin}${ASSET_BASE}/${asset.fileName}`, { headers: { 'Accept-Encoding': 'identity' } });
+      const res = await fetch(`${origin}${ASSET_BASE}/${asset.fileName}`, {
+        headers: { 'Accept-Encoding': 'identity' },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(asset.contentType);
       expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -154,14 +195,18 @@ describe('playground asset handler', () => {
   it('answers 304 to a matching ETag and gzips when asked', async () => {
     const first = await fetch(url('graphiqlCss'));
     const etag = first.headers.get('etag')!;
-    expect((await fetch(url('graphiqlCss'), { headers: { 'If-None-Match': etag } })).status).toBe(304);
+    expect((await fetch(url('graphiqlCss'), { headers: { 'If-None-Match': etag } })).status).toBe(
+      304,
+    );
 
     const raw = await new Promise<{ encoding?: string; body: Buffer }>((resolve, reject) => {
       http
         .get(url('graphiqlJs'), { headers: { 'Accept-Encoding': 'gzip' } }, (res) => {
           const parts: Buffer[] = [];
           res.on('data', (p: Buffer) => parts.push(p));
-          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(parts) }));
+          res.on('end', () =>
+            resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(parts) }),
+          );
         })
         .on('error', reject);
     });
@@ -177,37 +222,57 @@ describe('playground asset handler', () => {
 });
 
 describe.skipIf(!existsSync(CHROMIUM))('playground in headless Chromium', () => {
-  it('renders GraphiQL, runs the default query, and touches no host but loopback', { timeout: 90_000 }, async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      const requested: string[] = [];
-      const problems: string[] = [];
-      page.on('request', (request) => requested.push(request.url()));
-      page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  it(
+    'renders GraphiQL, runs the default query, and touches no host but loopback',
+    { timeout: 90_000 },
+    async () => {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        const requested: string[] = [];
+        const problems: string[] = [];
+        page.on('request', (request) => requested.push(request.url()));
+        page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+        page.on('console', (message) => {
+          if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+        });
 
-      await page.goto(`${origin}/graphql`, { waitUntil: 'networkidle' });
-      await page.locator('.graphiql-container').waitFor({ state: 'visible', timeout: 30_000 });
-      await expect(page.locator('.graphiql-query-editor').textContent()).resolves.toContain('products(first: 5)');
+        await page.goto(`${origin}/graphql`, { waitUntil: 'networkidle' });
+        await page.locator('.graphiql-container').waitFor({ state: 'visible', timeout: 30_000 });
+        await expect(page.locator('.graphiql-query-editor').textContent()).resolves.toContain(
+          'products(first: 5)',
+        );
 
-      await page.locator('.graphiql-execute-button').click();
-      await page.locator('.graphiql-response').getByText('Fake Oak Lamp').waitFor({ timeout: 15_000 });
-      if (process.env.PLAYGROUND_SCREENSHOT) await page.screenshot({ path: process.env.PLAYGROUND_SCREENSHOT });
+        await page.locator('.graphiql-execute-button').click();
+        await page
+          .locator('.graphiql-response')
+          .getByText('Fake Oak Lamp')
+          .waitFor({ timeout: 15_000 });
+        if (process.env.PLAYGROUND_SCREENSHOT)
+          await page.screenshot({ path: process.env.PLAYGROUND_SCREENSHOT });
 
-      const foreign = requested.filter((u) => !u.startsWith('data:') && !LOOPBACK.has(new URL(u).hostname));
-      expect(foreign).toEqual([]);
-      expect(operations).toContain('IntrospectionQuery');
-      expect(operations).toContain('Catalog');
-      expect(problems).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  });
+        const foreign = requested.filter(
+          (u) => !u.startsWith('data:') && !LOOPBACK.has(new URL(u).hostname),
+        );
+        expect(foreign).toEqual([]);
+        expect(operations).toContain('IntrospectionQuery');
+        expect(operations).toContain('Catalog');
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { consumeFixedWindow, type FixedWindowState } from '../../src/ratelimit/fixed-window.js';
 import type { Decision, LimitSpec } from '../../src/ratelimit/rule.js';
-import { consumeSlidingWindow, type SlidingWindowState } from '../../src/ratelimit/sliding-window.js';
+import {
+  consumeSlidingWindow,
+  type SlidingWindowState,
+} from '../../src/ratelimit/sliding-window.js';
 import { consumeTokenBucket, type TokenBucketState } from '../../src/ratelimit/token-bucket.js';
 
 type Step<S> = (state: S | undefined, now: number, rule: LimitSpec, cost?: number) => Decision<S>;
@@ -21,7 +24,12 @@ function admitted<S>(step: Step<S>, rule: LimitSpec, times: number[]): boolean[]
 }
 
 /** Calls at `now` until refused; returns the state and how many were admitted. */
-function fill<S>(step: Step<S>, rule: LimitSpec, now: number, state?: S): { state: S | undefined; count: number } {
+function fill<S>(
+  step: Step<S>,
+  rule: LimitSpec,
+  now: number,
+  state?: S,
+): { state: S | undefined; count: number } {
   let count = 0;
   for (;;) {
     const d = step(state, now, rule);
@@ -35,17 +43,37 @@ describe('fixed window', () => {
   const rule = { limit: 3, windowMs: 1000 };
 
   it('admits the limit per aligned window and resets exactly at the edge', () => {
-    expect(admitted(consumeFixedWindow, rule, [0, 100, 200, 999, 1000, 1001, 1002, 1003])).toEqual([true, true, true, false, true, true, true, false]);
+    expect(admitted(consumeFixedWindow, rule, [0, 100, 200, 999, 1000, 1001, 1002, 1003])).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('lets twice the limit through across an edge, which is the price of its one counter', () => {
-    expect(admitted(consumeFixedWindow, rule, [997, 998, 999, 1000, 1001, 1002])).toEqual([true, true, true, true, true, true]);
+    expect(admitted(consumeFixedWindow, rule, [997, 998, 999, 1000, 1001, 1002])).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('counts down remaining and says how long until the next window', () => {
     const first = consumeFixedWindow(undefined, 250, { limit: 1, windowMs: 1000 });
     expect(first).toMatchObject({ allowed: true, remaining: 0, msBeforeNext: 0 });
-    expect(consumeFixedWindow(first.newState, 400, { limit: 1, windowMs: 1000 })).toMatchObject({ allowed: false, remaining: 0, msBeforeNext: 600 });
+    expect(consumeFixedWindow(first.newState, 400, { limit: 1, windowMs: 1000 })).toMatchObject({
+      allowed: false,
+      remaining: 0,
+      msBeforeNext: 600,
+    });
   });
 
   it('charges a cost, and refuses one that does not fit without counting it', () => {
@@ -77,19 +105,32 @@ describe('sliding window', () => {
 
   it('forgets a window two windows back', () => {
     const full = consumeSlidingWindow(undefined, 0, { limit: 1, windowMs: 1000 });
-    expect(consumeSlidingWindow(full.newState, 500, { limit: 1, windowMs: 1000 }).allowed).toBe(false);
-    expect(consumeSlidingWindow(full.newState, 2000, { limit: 1, windowMs: 1000 }).allowed).toBe(true);
+    expect(consumeSlidingWindow(full.newState, 500, { limit: 1, windowMs: 1000 }).allowed).toBe(
+      false,
+    );
+    expect(consumeSlidingWindow(full.newState, 2000, { limit: 1, windowMs: 1000 }).allowed).toBe(
+      true,
+    );
   });
 
   it('says when the estimate has fallen enough, and is right to the millisecond', () => {
     // Refused calls at many points; each is admitted exactly msBeforeNext later and not 1 ms sooner.
-    for (const [limit, fillAt, askAt] of [[10, 900, 1050], [3, 0, 10], [1, 999, 1000], [7, 400, 1100], [5, 1200, 1300]] as const) {
+    for (const [limit, fillAt, askAt] of [
+      [10, 900, 1050],
+      [3, 0, 10],
+      [1, 999, 1000],
+      [7, 400, 1100],
+      [5, 1200, 1300],
+    ] as const) {
       const r = { limit, windowMs: 1000 };
       const { state } = fill<SlidingWindowState>(consumeSlidingWindow, r, fillAt);
       const refused = consumeSlidingWindow(state, askAt, r);
       expect(refused.allowed).toBe(false);
       expect(consumeSlidingWindow(state, askAt + refused.msBeforeNext, r).allowed).toBe(true);
-      if (refused.msBeforeNext > 1) expect(consumeSlidingWindow(state, askAt + refused.msBeforeNext - 1, r).allowed).toBe(false);
+      if (refused.msBeforeNext > 1)
+        expect(consumeSlidingWindow(state, askAt + refused.msBeforeNext - 1, r).allowed).toBe(
+          false,
+        );
     }
   });
 });
@@ -99,14 +140,16 @@ describe('token bucket', () => {
   const rule = { limit: 10, windowMs: 1000, burst: 5 };
 
   it('admits a burst up to its capacity, then one call per refilled token', () => {
-    expect(admitted<TokenBucketState>(consumeTokenBucket, rule, [0, 0, 0, 0, 0, 0, 99, 100, 150, 200])).toEqual([
-      true, true, true, true, true, false, false, true, false, true,
-    ]);
+    expect(
+      admitted<TokenBucketState>(consumeTokenBucket, rule, [0, 0, 0, 0, 0, 0, 99, 100, 150, 200]),
+    ).toEqual([true, true, true, true, true, false, false, true, false, true]);
   });
 
   it('holds the long-run rate: 10 s of calls every 10 ms admit burst + 100', () => {
     const times = Array.from({ length: 1000 }, (_, i) => i * 10);
-    expect(admitted<TokenBucketState>(consumeTokenBucket, rule, times).filter(Boolean)).toHaveLength(5 + 99);
+    expect(
+      admitted<TokenBucketState>(consumeTokenBucket, rule, times).filter(Boolean),
+    ).toHaveLength(5 + 99);
   });
 
   it('never holds more than its capacity, however long it idles', () => {
@@ -115,7 +158,9 @@ describe('token bucket', () => {
   });
 
   it('uses limit as capacity when burst is not given', () => {
-    expect(fill<TokenBucketState>(consumeTokenBucket, { limit: 3, windowMs: 1000 }, 0).count).toBe(3);
+    expect(fill<TokenBucketState>(consumeTokenBucket, { limit: 3, windowMs: 1000 }, 0).count).toBe(
+      3,
+    );
   });
 
   it('says how long until enough tokens are back, and refusals do not delay the refill', () => {
@@ -129,7 +174,10 @@ describe('token bucket', () => {
   });
 
   it('refuses a cost larger than its capacity, pointing one window ahead', () => {
-    expect(consumeTokenBucket(undefined, 0, rule, 6)).toMatchObject({ allowed: false, msBeforeNext: 1000 });
+    expect(consumeTokenBucket(undefined, 0, rule, 6)).toMatchObject({
+      allowed: false,
+      msBeforeNext: 1000,
+    });
   });
 });
 

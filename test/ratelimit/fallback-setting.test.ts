@@ -19,14 +19,31 @@ const rule = (fallback: 'LOCAL' | 'CLOSED'): RateLimitRule => ({
   fallback,
 });
 
-function limiter(setting: 'local' | 'closed' | 'directive', connected: boolean, events: string[] = []) {
+function limiter(
+  setting: 'local' | 'closed' | 'directive',
+  connected: boolean,
+  events: string[] = [],
+) {
   // Redis that cannot answer: every call fails (down, or timed out while connected).
   const gate = { run: async () => undefined, connected };
-  return new RateLimiter({ gate, prefix: 'unit', now: () => 1_000_000, fallback: setting, onOutage: (e, d) => events.push(`${e}:${d.mode}`) });
+  return new RateLimiter({
+    gate,
+    prefix: 'unit',
+    now: () => 1_000_000,
+    fallback: setting,
+    onOutage: (e, d) => events.push(`${e}:${d.mode}`),
+  });
 }
 
 describe('rate-limit fallback setting', () => {
-  const cases: Array<[setting: 'local' | 'closed' | 'directive', connected: boolean, fallback: 'LOCAL' | 'CLOSED', source: string]> = [
+  const cases: Array<
+    [
+      setting: 'local' | 'closed' | 'directive',
+      connected: boolean,
+      fallback: 'LOCAL' | 'CLOSED',
+      source: string,
+    ]
+  > = [
     ['local', false, 'CLOSED', 'local'],
     ['closed', false, 'LOCAL', 'closed'],
     ['directive', false, 'CLOSED', 'closed'],

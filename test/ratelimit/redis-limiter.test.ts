@@ -36,16 +36,37 @@ afterAll(async () => {
 });
 
 /** A gate over a new connection, as the application builds it; waits until it is ready unless told not to. */
-async function gateTo(url: string, options: { commandTimeoutMs?: number; wait?: boolean } = {}): Promise<RedisGate> {
-  const gate = redisGate(url, { commandTimeoutMs: options.commandTimeoutMs ?? 2000, name: 'rltest' });
+async function gateTo(
+  url: string,
+  options: { commandTimeoutMs?: number; wait?: boolean } = {},
+): Promise<RedisGate> {
+  const gate = redisGate(url, {
+    commandTimeoutMs: options.commandTimeoutMs ?? 2000,
+    name: 'rltest',
+  });
   gates.push(gate);
-  if (options.wait !== false) await waitFor(() => gate.client.status === 'ready', { attempts: 200 });
+  if (options.wait !== false)
+    await waitFor(() => gate.client.status === 'ready', { attempts: 200 });
   return gate;
 }
 
-function rule(algorithm: RateLimitAlgorithm, overrides: Partial<RateLimitRule> = {}): RateLimitRule {
+function rule(
+  algorithm: RateLimitAlgorithm,
+  overrides: Partial<RateLimitRule> = {},
+): RateLimitRule {
   const limit = overrides.limit ?? 5;
-  return { field: `Test.${algorithm}`, index: 0, limit, windowMs: 60_000, algorithm, burst: limit, by: ['IP'], argument: null, fallback: 'LOCAL', ...overrides };
+  return {
+    field: `Test.${algorithm}`,
+    index: 0,
+    limit,
+    windowMs: 60_000,
+    algorithm,
+    burst: limit,
+    by: ['IP'],
+    argument: null,
+    fallback: 'LOCAL',
+    ...overrides,
+  };
 }
 
 function limiter(gate: RedisGate, options: Partial<RateLimiterOptions> = {}): RateLimiter {
@@ -58,7 +79,9 @@ describe('admission is exact under concurrency', () => {
   for (const algorithm of ALGORITHMS) {
     it(`${algorithm}: a limit of 5 admits exactly 5 of 20 concurrent consumes`, async () => {
       const l = limiter(await gateTo(REDIS_URL));
-      const results = await Promise.all(Array.from({ length: 20 }, () => l.consume(rule(algorithm), ['ip:10.0.0.1'])));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => l.consume(rule(algorithm), ['ip:10.0.0.1'])),
+      );
       expect(admittedCount(results)).toBe(5);
       expect(results.every((r) => r.source === 'redis')).toBe(true);
       expect(results.filter((r) => !r.allowed).every((r) => r.msBeforeNext > 0)).toBe(true);
@@ -67,7 +90,11 @@ describe('admission is exact under concurrency', () => {
     it(`${algorithm}: two instances on two connections together admit exactly 5`, async () => {
       const a = limiter(await gateTo(REDIS_URL));
       const b = limiter(await gateTo(REDIS_URL));
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).consume(rule(algorithm), ['ip:10.0.0.2'])));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? a : b).consume(rule(algorithm), ['ip:10.0.0.2']),
+        ),
+      );
       expect(admittedCount(results)).toBe(5);
     });
   }
@@ -84,14 +111,19 @@ describe('admission is exact under concurrency', () => {
 describe('the Lua scripts', () => {
   // A seeded generator, so a failure replays exactly.
   function random(seed: number): () => number {
-    return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   }
 
   for (const algorithm of ALGORITHMS) {
     it(`${algorithm}: agrees with the pure algorithm on every call under an injected clock`, async () => {
       let now = 1_700_000_000_000;
       const l = limiter(await gateTo(REDIS_URL), { now: () => now });
-      const r = rule(algorithm, { field: `Agree.${algorithm}`, limit: 4, windowMs: 1000, burst: algorithm === 'TOKEN_BUCKET' ? 6 : 4 });
+      const r = rule(algorithm, {
+        field: `Agree.${algorithm}`,
+        limit: 4,
+        windowMs: 1000,
+        burst: algorithm === 'TOKEN_BUCKET' ? 6 : 4,
+      });
       const next = random(42);
       const gaps = [0, 0, 0, 0, 1, 7, 50, 120, 333, 999, 1000, 1700, 2500];
       let state: AlgorithmState | undefined;
@@ -102,7 +134,12 @@ describe('the Lua scripts', () => {
         const expected = decide(algorithm, state, now, r, cost);
         state = expected.newState;
         const got = await l.consume(r, ['agree'], cost);
-        expect({ step, allowed: got.allowed, remaining: got.remaining, msBeforeNext: got.msBeforeNext }).toEqual({
+        expect({
+          step,
+          allowed: got.allowed,
+          remaining: got.remaining,
+          msBeforeNext: got.msBeforeNext,
+        }).toEqual({
           step,
           allowed: expected.allowed,
           remaining: expected.remaining,
@@ -131,7 +168,9 @@ describe('the Lua scripts', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(60_000);
     }
-    expect(l.key(rule('FIXED_WINDOW'), ['a:b', 'c'])).not.toBe(l.key(rule('FIXED_WINDOW'), ['a', 'b:c']));
+    expect(l.key(rule('FIXED_WINDOW'), ['a:b', 'c'])).not.toBe(
+      l.key(rule('FIXED_WINDOW'), ['a', 'b:c']),
+    );
   });
 });
 
@@ -158,7 +197,8 @@ describe('one round trip per check', () => {
       sent.length = 0;
       const before = await scriptCalls(server.url);
       const stats = newRequestStats();
-      for (let i = 0; i < 10; i++) for (const algorithm of ALGORITHMS) await l.consume(rule(algorithm), [`ip:${i}`], 1, stats);
+      for (let i = 0; i < 10; i++)
+        for (const algorithm of ALGORITHMS) await l.consume(rule(algorithm), [`ip:${i}`], 1, stats);
       const after = await scriptCalls(server.url);
       expect(sent).toEqual(Array(30).fill('evalsha'));
       expect(stats.redisRoundTrips).toBe(30);
@@ -175,7 +215,8 @@ async function scriptCalls(url: string): Promise<{ evalsha: number; eval: number
   const client = new Redis(url);
   const info = await client.info('commandstats');
   client.disconnect();
-  const calls = (name: string) => Number(info.match(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm'))?.[1] ?? 0);
+  const calls = (name: string) =>
+    Number(info.match(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm'))?.[1] ?? 0);
   return { evalsha: calls('evalsha'), eval: calls('eval') };
 }
 
@@ -188,9 +229,20 @@ describe('when Redis is unavailable', () => {
   it('LOCAL limits in process with the same algorithm, and every fallback is reported', async () => {
     const registry = new Registry();
     const reported: string[] = [];
-    const l = limiter(await unreachable(), { now: () => 0, registry, onFallback: (r, mode) => reported.push(`${r.field}:${mode}`) });
-    const results = await Promise.all(Array.from({ length: 8 }, () => l.consume(rule('SLIDING_WINDOW', { field: 'Q.local' }), ['ip:1'])));
-    expect(results.map((r) => [r.allowed, r.source])).toEqual([...Array(5).fill([true, 'local']), ...Array(3).fill([false, 'local'])]);
+    const l = limiter(await unreachable(), {
+      now: () => 0,
+      registry,
+      onFallback: (r, mode) => reported.push(`${r.field}:${mode}`),
+    });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        l.consume(rule('SLIDING_WINDOW', { field: 'Q.local' }), ['ip:1']),
+      ),
+    );
+    expect(results.map((r) => [r.allowed, r.source])).toEqual([
+      ...Array(5).fill([true, 'local']),
+      ...Array(3).fill([false, 'local']),
+    ]);
     expect(reported).toEqual(Array(8).fill('Q.local:local'));
     const metric = await registry.getSingleMetric('rate_limit_fallbacks_total')!.get();
     expect(metric.values).toEqual([{ value: 8, labels: { field: 'Q.local', mode: 'local' } }]);
@@ -198,9 +250,19 @@ describe('when Redis is unavailable', () => {
 
   it('CLOSED refuses every call with a retry of one window, and is reported', async () => {
     const reported: string[] = [];
-    const l = limiter(await unreachable(), { onFallback: (r, mode) => reported.push(`${r.field}:${mode}`) });
-    const result = await l.consume(rule('FIXED_WINDOW', { field: 'Mutation.login', fallback: 'CLOSED', windowMs: 300_000 }), ['ip:1']);
-    expect(result).toEqual({ allowed: false, remaining: 0, msBeforeNext: 300_000, source: 'closed' });
+    const l = limiter(await unreachable(), {
+      onFallback: (r, mode) => reported.push(`${r.field}:${mode}`),
+    });
+    const result = await l.consume(
+      rule('FIXED_WINDOW', { field: 'Mutation.login', fallback: 'CLOSED', windowMs: 300_000 }),
+      ['ip:1'],
+    );
+    expect(result).toEqual({
+      allowed: false,
+      remaining: 0,
+      msBeforeNext: 300_000,
+      source: 'closed',
+    });
     expect(reported).toEqual(['Mutation.login:closed']);
   });
 
@@ -211,7 +273,11 @@ describe('when Redis is unavailable', () => {
     expect((await l.consume(r, ['ip:1'])).source).toBe('redis');
     gate.client.disconnect();
     const results = await Promise.all([1, 2, 3].map(() => l.consume(r, ['ip:1'])));
-    expect(results.map((x) => [x.allowed, x.source])).toEqual([[true, 'local'], [true, 'local'], [false, 'local']]);
+    expect(results.map((x) => [x.allowed, x.source])).toEqual([
+      [true, 'local'],
+      [true, 'local'],
+      [false, 'local'],
+    ]);
   });
 
   it('a Redis that stops answering costs at most its command timeout, then the breaker skips it', async () => {

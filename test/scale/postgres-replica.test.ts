@@ -12,7 +12,10 @@ import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
 import { deleteKeys } from '../helpers/redis-cleanup.js';
 import { signIn, startTestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
-import { startPostgresWithReplica, type PostgresReplicaEngine } from './engines/postgres-replica.js';
+import {
+  startPostgresWithReplica,
+  type PostgresReplicaEngine,
+} from './engines/postgres-replica.js';
 
 let pg: PostgresReplicaEngine;
 let source: TestDatabase;
@@ -31,7 +34,8 @@ afterAll(async () => {
 });
 
 const READ = 'query($id: ID!) { product(id: $id) { id version stock } }';
-const UPDATE = 'mutation($id: ID!, $s: Int!) { updateProduct(id: $id, input: { stock: $s }) { version } }';
+const UPDATE =
+  'mutation($id: ID!, $s: Int!) { updateProduct(id: $id, input: { stock: $s }) { version } }';
 
 async function readsTo(app: { url: string }, to: 'replica' | 'primary'): Promise<number> {
   const text = await (await fetch(app.url.replace('/graphql', '/metrics'))).text();
@@ -39,60 +43,88 @@ async function readsTo(app: { url: string }, to: 'replica' | 'primary'): Promise
 }
 
 describe('PostgreSQL read replica', () => {
-  it('reads go to the lagging replica, but never return an older version than this instance acknowledged', { timeout: 60_000 }, async () => {
-    // No cache: every read reaches PostgreSQL, so the routing alone decides.
-    const app = await startTestApp({ databaseUrl: pg.primaryUrl, env: { DATABASE_REPLICA_URLS: pg.replicaUrl, CACHE_MODE: 'off', RATE_LIMIT_ENABLED: 'false' } });
-    try {
-      const admin = await signIn(app, ADMIN.email, ADMIN.password);
-      // Let the replica replay the login's writes, then reads go to it.
-      await new Promise((r) => setTimeout(r, 1000));
-      const before = await readsTo(app, 'replica');
-      for (let id = 1; id <= 5; id++) expect((await app.query(READ, { id: String(id) })).body.errors).toBeUndefined();
-      expect(await readsTo(app, 'replica')).toBeGreaterThan(before);
+  it(
+    'reads go to the lagging replica, but never return an older version than this instance acknowledged',
+    { timeout: 60_000 },
+    async () => {
+      // No cache: every read reaches PostgreSQL, so the routing alone decides.
+      const app = await startTestApp({
+        databaseUrl: pg.primaryUrl,
+        env: {
+          DATABASE_REPLICA_URLS: pg.replicaUrl,
+          CACHE_MODE: 'off',
+          RATE_LIMIT_ENABLED: 'false',
+        },
+      });
+      try {
+        const admin = await signIn(app, ADMIN.email, ADMIN.password);
+        // Let the replica replay the login's writes, then reads go to it.
+        await new Promise((r) => setTimeout(r, 1000));
+        const before = await readsTo(app, 'replica');
+        for (let id = 1; id <= 5; id++)
+          expect((await app.query(READ, { id: String(id) })).body.errors).toBeUndefined();
+        expect(await readsTo(app, 'replica')).toBeGreaterThan(before);
 
-      let stale = 0;
-      for (let i = 0; i < 15; i++) {
-        const id = String((i % 5) + 1);
-        const written = await app.query<{ updateProduct: { version: number } }>(UPDATE, { id, s: i }, admin);
-        const version = written.body.data!.updateProduct.version;
-        const read = await app.query<{ product: { version: number } }>(READ, { id });
-        if (read.body.data!.product.version < version) stale++;
+        let stale = 0;
+        for (let i = 0; i < 15; i++) {
+          const id = String((i % 5) + 1);
+          const written = await app.query<{ updateProduct: { version: number } }>(
+            UPDATE,
+            { id, s: i },
+            admin,
+          );
+          const version = written.body.data!.updateProduct.version;
+          const read = await app.query<{ product: { version: number } }>(READ, { id });
+          if (read.body.data!.product.version < version) stale++;
+        }
+        // The replica really lags behind those writes (so the check above meant something)...
+        const [lagging] = await sql<{ v: number }>(
+          pg.replicaUrl,
+          'SELECT version AS v FROM "Product" WHERE id = 5',
+        );
+        const [primary] = await sql<{ v: number }>(
+          pg.primaryUrl,
+          'SELECT version AS v FROM "Product" WHERE id = 5',
+        );
+        console.log(
+          `replica: product 5 at version ${lagging!.v} on the replica, ${primary!.v} on the primary right after the writes; stale reads: ${stale}`,
+        );
+        expect(lagging!.v).toBeLessThan(primary!.v);
+        // ...and yet no read after a write returned an older version.
+        expect(stale).toBe(0);
+        // Once the replica has caught up, reads go back to it.
+        await new Promise((r) => setTimeout(r, 1200));
+        const replicaReads = await readsTo(app, 'replica');
+        await app.query(READ, { id: '1' });
+        expect(await readsTo(app, 'replica')).toBeGreaterThan(replicaReads);
+      } finally {
+        await app.close();
       }
-      // The replica really lags behind those writes (so the check above meant something)...
-      const [lagging] = await sql<{ v: number }>(pg.replicaUrl, 'SELECT version AS v FROM "Product" WHERE id = 5');
-      const [primary] = await sql<{ v: number }>(pg.primaryUrl, 'SELECT version AS v FROM "Product" WHERE id = 5');
-      console.log(`replica: product 5 at version ${lagging!.v} on the replica, ${primary!.v} on the primary right after the writes; stale reads: ${stale}`);
-      expect(lagging!.v).toBeLessThan(primary!.v);
-      // ...and yet no read after a write returned an older version.
-      expect(stale).toBe(0);
-      // Once the replica has caught up, reads go back to it.
-      await new Promise((r) => setTimeout(r, 1200));
-      const replicaReads = await readsTo(app, 'replica');
-      await app.query(READ, { id: '1' });
-      expect(await readsTo(app, 'replica')).toBeGreaterThan(replicaReads);
-    } finally {
-      await app.close();
-    }
-  });
+    },
+  );
 
-  it('the consistency checker finds no stale read after acknowledgement with a lagging replica', { timeout: 90_000 }, async () => {
-    const report = await runChecker({
-      databaseUrl: pg.primaryUrl,
-      redisUrl: REDIS_URL,
-      env: { DATABASE_REPLICA_URLS: pg.replicaUrl, RATE_LIMIT_ENABLED: 'false' },
-      prefix: checkerPrefix,
-      instances: 2,
-      clients: 8,
-      durationMs: 12_000,
-      productIds: Array.from({ length: 10 }, (_, i) => i + 1),
-      adminEmail: ADMIN.email,
-      adminPassword: ADMIN.password,
-      writeRatio: 0.1,
-    });
-    console.log(`replica checker (apply delay 400 ms): ${JSON.stringify(report)}`);
-    expect(report.errors).toBe(0);
-    expect(report.violations).toBe(0);
-    expect(report.writes).toBeGreaterThan(20);
-    expect(report.lagMs.max).toBeLessThan(5000);
-  });
+  it(
+    'the consistency checker finds no stale read after acknowledgement with a lagging replica',
+    { timeout: 90_000 },
+    async () => {
+      const report = await runChecker({
+        databaseUrl: pg.primaryUrl,
+        redisUrl: REDIS_URL,
+        env: { DATABASE_REPLICA_URLS: pg.replicaUrl, RATE_LIMIT_ENABLED: 'false' },
+        prefix: checkerPrefix,
+        instances: 2,
+        clients: 8,
+        durationMs: 12_000,
+        productIds: Array.from({ length: 10 }, (_, i) => i + 1),
+        adminEmail: ADMIN.email,
+        adminPassword: ADMIN.password,
+        writeRatio: 0.1,
+      });
+      console.log(`replica checker (apply delay 400 ms): ${JSON.stringify(report)}`);
+      expect(report.errors).toBe(0);
+      expect(report.violations).toBe(0);
+      expect(report.writes).toBeGreaterThan(20);
+      expect(report.lagMs.max).toBeLessThan(5000);
+    },
+  );
 });

@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecker } from '../../scripts/bench/consistency-checker.js';
 import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
 import type { TestDatabase } from '../helpers/test-db.js';
-import { MASTER_NAME, startRedisSentinel, type RedisSentinelEngine } from './engines/redis-sentinel.js';
+import {
+  MASTER_NAME,
+  startRedisSentinel,
+  type RedisSentinelEngine,
+} from './engines/redis-sentinel.js';
 
 let sentinel: RedisSentinelEngine;
 let db: TestDatabase;
@@ -23,35 +27,46 @@ afterAll(async () => {
 });
 
 describe('Redis Sentinel', () => {
-  it('the consistency checker finds no stale read with a sentinel failover under load', { timeout: 120_000 }, async () => {
-    const before = await sentinel.primaryPort();
-    let after = before;
-    let failoverMs = 0;
-    const report = await runChecker({
-      databaseUrl: db.url,
-      redisUrl: '',
-      env: { REDIS_SENTINELS: sentinel.sentinelsSetting, REDIS_SENTINEL_MASTER: MASTER_NAME, REDIS_COMMAND_TIMEOUT_MS: '250', RATE_LIMIT_ENABLED: 'false' },
-      prefix: `se${Math.floor(Math.random() * 1e9)}`,
-      instances: 2,
-      clients: 8,
-      durationMs: 15_000,
-      productIds: Array.from({ length: 10 }, (_, i) => i + 1),
-      adminEmail: ADMIN.email,
-      adminPassword: ADMIN.password,
-      writeRatio: 0.1,
-      during: async () => {
-        const started = Date.now();
-        after = await sentinel.failover();
-        failoverMs = Date.now() - started;
-      },
-    });
-    console.log(`sentinel checker (primary ${before} -> ${after}, failover took ${failoverMs} ms): ${JSON.stringify(report)}`);
-    expect(after).not.toBe(before);
-    expect(report.violations).toBe(0);
-    expect(report.writes).toBeGreaterThan(20);
-    expect(report.reads).toBeGreaterThan(200);
-    for (const at of report.errorsAfterFaultMs) expect(at).toBeGreaterThanOrEqual(0);
-    for (const at of report.errorsAfterFaultMs) expect(at).toBeLessThanOrEqual(failoverMs + 2000);
-    expect(report.lagMs.max).toBeLessThan(5000);
-  });
+  it(
+    'the consistency checker finds no stale read with a sentinel failover under load',
+    { timeout: 120_000 },
+    async () => {
+      const before = await sentinel.primaryPort();
+      let after = before;
+      let failoverMs = 0;
+      const report = await runChecker({
+        databaseUrl: db.url,
+        redisUrl: '',
+        env: {
+          REDIS_SENTINELS: sentinel.sentinelsSetting,
+          REDIS_SENTINEL_MASTER: MASTER_NAME,
+          REDIS_COMMAND_TIMEOUT_MS: '250',
+          RATE_LIMIT_ENABLED: 'false',
+        },
+        prefix: `se${Math.floor(Math.random() * 1e9)}`,
+        instances: 2,
+        clients: 8,
+        durationMs: 15_000,
+        productIds: Array.from({ length: 10 }, (_, i) => i + 1),
+        adminEmail: ADMIN.email,
+        adminPassword: ADMIN.password,
+        writeRatio: 0.1,
+        during: async () => {
+          const started = Date.now();
+          after = await sentinel.failover();
+          failoverMs = Date.now() - started;
+        },
+      });
+      console.log(
+        `sentinel checker (primary ${before} -> ${after}, failover took ${failoverMs} ms): ${JSON.stringify(report)}`,
+      );
+      expect(after).not.toBe(before);
+      expect(report.violations).toBe(0);
+      expect(report.writes).toBeGreaterThan(20);
+      expect(report.reads).toBeGreaterThan(200);
+      for (const at of report.errorsAfterFaultMs) expect(at).toBeGreaterThanOrEqual(0);
+      for (const at of report.errorsAfterFaultMs) expect(at).toBeLessThanOrEqual(failoverMs + 2000);
+      expect(report.lagMs.max).toBeLessThan(5000);
+    },
+  );
 });

@@ -19,7 +19,11 @@ describe('replica router', () => {
     const replica = {} as PrismaClient;
     let primary = '0/100';
     let replayed: string | null = '0/100';
-    const router = new ReplicaRouter({ replicas: [{ prisma: replica, replayLsn: async () => replayed }], primaryLsn: async () => primary, pollMs: 1 });
+    const router = new ReplicaRouter({
+      replicas: [{ prisma: replica, replayLsn: async () => replayed }],
+      primaryLsn: async () => primary,
+      pollMs: 1,
+    });
     try {
       expect(router.pick()).toBe(replica);
       primary = '0/200';

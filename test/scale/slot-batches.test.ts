@@ -29,35 +29,81 @@ describe('key slots', () => {
     expect(keys.collectionOfVersionKey(version)).toBe('Review:productId=7');
     expect(new Set(keys.epochKeys().map(keySlot)).size).toBeGreaterThan(50);
     // 100 products spread over many shards.
-    expect(new Set(Array.from({ length: 100 }, (_, i) => keys.epochOf(keys.entity('Product', i)))).size).toBeGreaterThan(40);
+    expect(
+      new Set(Array.from({ length: 100 }, (_, i) => keys.epochOf(keys.entity('Product', i)))).size,
+    ).toBeGreaterThan(40);
   });
 
   it('unsharded keys keep the single-node layout', () => {
     const keys = new CacheKeys('app:db1');
     expect(keys.entity('Product', 1)).toBe('app:db1:2:e:Product:1');
     expect(keys.epochOf(keys.entity('Product', 1))).toBe(keys.epoch());
-    expect(keys.collectionOfVersionKey(keys.collectionVersion({ model: 'Product', field: null, value: null }))).toBe('Product:*');
+    expect(
+      keys.collectionOfVersionKey(
+        keys.collectionVersion({ model: 'Product', field: null, value: null }),
+      ),
+    ).toBe('Product:*');
   });
 });
 
 describe('Redis deployment settings', () => {
   it('standalone by default, Cluster from a node list (64 shards), Sentinel from sentinels and a master name', () => {
-    expect(loadConfig({}).redis.topology).toEqual({ mode: 'standalone', url: 'redis://127.0.0.1:6379' });
-    const cluster = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7001', REDIS_PASSWORD: 'pw' }).redis;
-    expect(cluster.topology).toEqual({ mode: 'cluster', nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }], password: 'pw', username: undefined });
+    expect(loadConfig({}).redis.topology).toEqual({
+      mode: 'standalone',
+      url: 'redis://127.0.0.1:6379',
+    });
+    const cluster = loadConfig({
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7001',
+      REDIS_PASSWORD: 'pw',
+    }).redis;
+    expect(cluster.topology).toEqual({
+      mode: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
+      password: 'pw',
+      username: undefined,
+    });
     expect(cluster.cacheShards).toBe(64);
-    const sentinel = loadConfig({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_MASTER: 'catalog' }).redis;
-    expect(sentinel.topology).toMatchObject({ mode: 'sentinel', masterName: 'catalog', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }] });
+    const sentinel = loadConfig({
+      REDIS_SENTINELS: 's1:26379,s2:26379',
+      REDIS_SENTINEL_MASTER: 'catalog',
+    }).redis;
+    expect(sentinel.topology).toMatchObject({
+      mode: 'sentinel',
+      masterName: 'catalog',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+    });
     expect(sentinel.cacheShards).toBe(0);
   });
 
   it('refuses contradictory or incomplete settings, naming them, without printing passwords', () => {
-    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_SENTINELS: 'b:2', REDIS_SENTINEL_MASTER: 'm' })).toThrow(/REDIS_CLUSTER_NODES and REDIS_SENTINELS/);
-    expect(() => loadConfig({ REDIS_URL: 'redis://x:6379', REDIS_CLUSTER_NODES: 'a:1' })).toThrow(/REDIS_URL and REDIS_CLUSTER_NODES/);
+    expect(() =>
+      loadConfig({
+        REDIS_CLUSTER_NODES: 'a:1',
+        REDIS_SENTINELS: 'b:2',
+        REDIS_SENTINEL_MASTER: 'm',
+      }),
+    ).toThrow(/REDIS_CLUSTER_NODES and REDIS_SENTINELS/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://x:6379', REDIS_CLUSTER_NODES: 'a:1' })).toThrow(
+      /REDIS_URL and REDIS_CLUSTER_NODES/,
+    );
     expect(() => loadConfig({ REDIS_SENTINELS: 'b:2' })).toThrow(/REDIS_SENTINEL_MASTER/);
-    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_CACHE_SHARDS: '0' })).toThrow(/REDIS_CACHE_SHARDS=0/);
-    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'nohost' })).toThrow(/REDIS_CLUSTER_NODES="nohost": must be a comma-separated list of host:port/);
-    expect(() => loadConfig({ REDIS_PASSWORD: 'secret-pw' })).toThrow(/REDIS_PASSWORD and REDIS_USERNAME apply to Cluster and Sentinel/);
-    expect(() => loadConfig({ REDIS_PASSWORD: 'secret-pw', REDIS_CLUSTER_NODES: 'bad' })).not.toThrow(/secret-pw/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_CACHE_SHARDS: '0' })).toThrow(
+      /REDIS_CACHE_SHARDS=0/,
+    );
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'nohost' })).toThrow(
+      /REDIS_CLUSTER_NODES="nohost": must be a comma-separated list of host:port/,
+    );
+    expect(() => loadConfig({ REDIS_PASSWORD: 'secret-pw' })).toThrow(
+      /REDIS_PASSWORD and REDIS_USERNAME apply to Cluster and Sentinel/,
+    );
+    expect(() =>
+      loadConfig({ REDIS_PASSWORD: 'secret-pw', REDIS_CLUSTER_NODES: 'bad' }),
+    ).not.toThrow(/secret-pw/);
   });
 });

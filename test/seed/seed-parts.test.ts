@@ -1,7 +1,15 @@
 /** The seed's pure parts: PRNG, plan, argument parsing, error wording. No database. */
 import { describe, expect, it } from 'vitest';
 import { createRandom, mulberry32 } from '../../src/db/seed/prng.js';
-import { estimateSecondsLeft, explainDatabaseError, formatEta, parseSeedArgs, planSeed, redactUrl, SeedUsageError } from '../../src/db/seed/index.js';
+import {
+  estimateSecondsLeft,
+  explainDatabaseError,
+  formatEta,
+  parseSeedArgs,
+  planSeed,
+  redactUrl,
+  SeedUsageError,
+} from '../../src/db/seed/index.js';
 
 describe('seeded PRNG', () => {
   it('repeats its sequence for the same seed and differs for another', () => {
@@ -27,7 +35,13 @@ describe('seeded PRNG', () => {
 
 describe('planSeed', () => {
   it('makes 20 categories, 500 users and 5000 reviews for 1000 products', () => {
-    expect(planSeed(1000)).toEqual({ products: 1000, categories: 20, users: 500, reviews: 5000, orders: 50 });
+    expect(planSeed(1000)).toEqual({
+      products: 1000,
+      categories: 20,
+      users: 500,
+      reviews: 5000,
+      orders: 50,
+    });
   });
   it('shrinks categories and users for tiny catalogs', () => {
     expect(planSeed(1)).toMatchObject({ categories: 1, users: 10, reviews: 5 });
@@ -41,25 +55,40 @@ describe('planSeed', () => {
 describe('seed CLI arguments', () => {
   it('has defaults and reads numbers with underscores', () => {
     expect(parseSeedArgs([])).toEqual({ products: 1000, seed: 42, reset: false });
-    expect(parseSeedArgs(['--products', '100_000', '--seed', '7', '--reset'])).toEqual({ products: 100000, seed: 7, reset: true });
+    expect(parseSeedArgs(['--products', '100_000', '--seed', '7', '--reset'])).toEqual({
+      products: 100000,
+      seed: 7,
+      reset: true,
+    });
     expect(parseSeedArgs(['--help'])).toBeNull();
   });
   it('names the bad argument and its value', () => {
-    expect(() => parseSeedArgs(['--products', 'many'])).toThrow(/--products must be a whole number, got "many"/);
+    expect(() => parseSeedArgs(['--products', 'many'])).toThrow(
+      /--products must be a whole number, got "many"/,
+    );
     expect(() => parseSeedArgs(['--products', '0'])).toThrow(/--products must be from 1/);
-    expect(() => parseSeedArgs(['--seed', '99999999999'])).toThrow(/--seed must be from 0 to 4294967295/);
+    expect(() => parseSeedArgs(['--seed', '99999999999'])).toThrow(
+      /--seed must be from 0 to 4294967295/,
+    );
     expect(() => parseSeedArgs(['--frobnicate'])).toThrow(SeedUsageError);
     expect(() => parseSeedArgs(['positional'])).toThrow(SeedUsageError);
   });
 });
 
 describe('database error wording', () => {
-  const database = { url: 'postgresql://app:secret@db.internal:5432/catalog', pgliteDir: '.data/pglite' };
+  const database = {
+    url: 'postgresql://app:secret@db.internal:5432/catalog',
+    pgliteDir: '.data/pglite',
+  };
   it('names DATABASE_URL without its password when PostgreSQL is unreachable', () => {
     const message = explainDatabaseError({ code: 'P1001' }, database);
-    expect(message).toMatch(/Cannot reach the PostgreSQL at postgresql:\/\/app:\*\*\*@db.internal:5432\/catalog \(DATABASE_URL\)/);
+    expect(message).toMatch(
+      /Cannot reach the PostgreSQL at postgresql:\/\/app:\*\*\*@db.internal:5432\/catalog \(DATABASE_URL\)/,
+    );
     expect(message).not.toContain('secret');
-    expect(explainDatabaseError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), database)).toMatch(/Cannot reach/);
+    expect(
+      explainDatabaseError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), database),
+    ).toMatch(/Cannot reach/);
   });
   it('explains missing databases and tables, and leaves other errors alone', () => {
     expect(explainDatabaseError({ code: '3D000' }, database)).toMatch(/does not exist/);

@@ -21,7 +21,12 @@ const opened: Array<{ db: Database; testDb: TestDatabase }> = [];
 
 async function freshDatabase(): Promise<{ db: Database; url: string }> {
   const testDb = await createTestDatabase();
-  const db = await openDatabase({ url: testDb.url, pgliteDir: '', poolSize: 4, onStatement: () => undefined });
+  const db = await openDatabase({
+    url: testDb.url,
+    pgliteDir: '',
+    poolSize: 4,
+    onStatement: () => undefined,
+  });
   opened.push({ db, testDb });
   return { db, url: testDb.url };
 }
@@ -59,30 +64,54 @@ async function tableCounts(url: string): Promise<Record<string, number>> {
 }
 
 describe('seedCatalog', () => {
-  it('writes identical rows for the same seed, and different rows for another seed', { timeout: 60_000 }, async () => {
-    const a = await freshDatabase();
-    const b = await freshDatabase();
-    const c = await freshDatabase();
-    // Different chunk sizes and concurrency must not change the result either.
-    await seedCatalog(a.db.prisma, { products: 300, seed: 7, bcryptCost: 4 });
-    await seedCatalog(b.db.prisma, { products: 300, seed: 7, bcryptCost: 4, chunkSize: 250, concurrency: 1 });
-    await seedCatalog(c.db.prisma, { products: 300, seed: 8, bcryptCost: 4 });
-    const [digestA, digestB, digestC] = await Promise.all([catalogDigest(a.url), catalogDigest(b.url), catalogDigest(c.url)]);
-    expect(digestB).toBe(digestA);
-    expect(digestC).not.toBe(digestA);
-  });
+  it(
+    'writes identical rows for the same seed, and different rows for another seed',
+    { timeout: 60_000 },
+    async () => {
+      const a = await freshDatabase();
+      const b = await freshDatabase();
+      const c = await freshDatabase();
+      // Different chunk sizes and concurrency must not change the result either.
+      await seedCatalog(a.db.prisma, { products: 300, seed: 7, bcryptCost: 4 });
+      await seedCatalog(b.db.prisma, {
+        products: 300,
+        seed: 7,
+        bcryptCost: 4,
+        chunkSize: 250,
+        concurrency: 1,
+      });
+      await seedCatalog(c.db.prisma, { products: 300, seed: 8, bcryptCost: 4 });
+      const [digestA, digestB, digestC] = await Promise.all([
+        catalogDigest(a.url),
+        catalogDigest(b.url),
+        catalogDigest(c.url),
+      ]);
+      expect(digestB).toBe(digestA);
+      expect(digestC).not.toBe(digestA);
+    },
+  );
 
   it('scales every table with the product count and reports progress up to the total', async () => {
     const small = await freshDatabase();
     const large = await freshDatabase();
     const progress: SeedProgress[] = [];
     const smallCounts = await seedCatalog(small.db.prisma, { products: 40, bcryptCost: 4 });
-    const largeCounts = await seedCatalog(large.db.prisma, { products: 1000, bcryptCost: 4, onProgress: (p) => progress.push(p) });
+    const largeCounts = await seedCatalog(large.db.prisma, {
+      products: 1000,
+      bcryptCost: 4,
+      onProgress: (p) => progress.push(p),
+    });
 
     expect(await tableCounts(small.url)).toEqual(smallCounts);
     expect(await tableCounts(large.url)).toEqual(largeCounts);
     expect(smallCounts).toMatchObject({ products: 40, categories: 4, users: 20, reviews: 200 });
-    expect(largeCounts).toMatchObject({ products: 1000, categories: 20, users: 500, reviews: 5000, orders: 50 });
+    expect(largeCounts).toMatchObject({
+      products: 1000,
+      categories: 20,
+      users: 500,
+      reviews: 5000,
+      orders: 50,
+    });
     expect(largeCounts).toMatchObject(planSeed(1000));
 
     const last = progress.at(-1)!;
@@ -108,7 +137,9 @@ describe('seedCatalog', () => {
     const first = await db.prisma.product.findUniqueOrThrow({ where: { id: 1 } });
     expect(first.sku).toBe('SKU-000001');
     expect(first.version).toBe(1);
-    const created = await db.prisma.category.create({ data: { slug: 'new', name: 'New', updatedAt: new Date() } });
+    const created = await db.prisma.category.create({
+      data: { slug: 'new', name: 'New', updatedAt: new Date() },
+    });
     expect(created.id).toBe(4);
   });
 
@@ -117,7 +148,9 @@ describe('seedCatalog', () => {
     expect(await isDatabaseEmpty(db.prisma)).toBe(true);
     await seedCatalog(db.prisma, { products: 10, bcryptCost: 4 });
     expect(await isDatabaseEmpty(db.prisma)).toBe(false);
-    await expect(seedCatalog(db.prisma, { products: 10, bcryptCost: 4 })).rejects.toBeInstanceOf(DatabaseNotEmptyError);
+    await expect(seedCatalog(db.prisma, { products: 10, bcryptCost: 4 })).rejects.toBeInstanceOf(
+      DatabaseNotEmptyError,
+    );
 
     await resetDatabase(db.prisma);
     expect(await isDatabaseEmpty(db.prisma)).toBe(true);
@@ -127,7 +160,9 @@ describe('seedCatalog', () => {
 
   it('rejects bad options before touching the database', async () => {
     const { db } = await freshDatabase();
-    await expect(seedCatalog(db.prisma, { products: 0 })).rejects.toThrow(/products must be an integer from 1/);
+    await expect(seedCatalog(db.prisma, { products: 0 })).rejects.toThrow(
+      /products must be an integer from 1/,
+    );
     await expect(seedCatalog(db.prisma, { seed: -1 })).rejects.toThrow(/seed must be an integer/);
     await expect(seedCatalog(db.prisma, { chunkSize: 0 })).rejects.toThrow(/chunkSize/);
     expect(await isDatabaseEmpty(db.prisma)).toBe(true);

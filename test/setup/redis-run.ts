@@ -12,6 +12,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   const run = (process.env.CATALOG_TEST_RUN ??= randomBytes(3).toString('hex'));
   return async () => {
     const keys = await deleteKeys(REDIS_URL, `t${run}`, { anySuffix: true });
-    if (keys) process.stderr.write(`test teardown: removed ${keys} Redis key(s) a contract test left behind\n`);
+    if (keys)
+      process.stderr.write(
+        `test teardown: removed ${keys} Redis key(s) a contract test left behind\n`,
+      );
   };
 }

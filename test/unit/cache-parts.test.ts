@@ -40,7 +40,8 @@ describe('L1 store', () => {
 
   it('stays within its byte bound', () => {
     const l1 = new L1Store({ maxEntries: 1000, maxBytes: 10_000, now: () => 0 });
-    for (let i = 0; i < 100; i++) l1.set(`k${i}`, { version: 1, value: i, expiresAt: 10, size: 500 });
+    for (let i = 0; i < 100; i++)
+      l1.set(`k${i}`, { version: 1, value: i, expiresAt: 10, size: 500 });
     expect(l1.bytes).toBeLessThanOrEqual(10_000);
     expect(l1.entries).toBeLessThan(100);
   });
@@ -50,13 +51,17 @@ describe('keys', () => {
   const keys = new CacheKeys('app');
   it('carry the prefix, the shape version, the model and the id', () => {
     expect(keys.entity('Product', 42)).toBe('app:2:e:Product:42');
-    expect(keys.collectionEntry({ model: 'Review', field: 'productId', value: 7 }, 'first=5')).toBe('app:2:c:{Review:productId=7}:first=5');
+    expect(keys.collectionEntry({ model: 'Review', field: 'productId', value: 7 }, 'first=5')).toBe(
+      'app:2:c:{Review:productId=7}:first=5',
+    );
   });
   it('refuse ids and names that are not plain', () => {
     expect(() => keys.entity('Product', -1)).toThrow(RangeError);
     expect(() => keys.entity('Product', 1.5)).toThrow(RangeError);
     expect(() => keys.entity('Pro*duct', 1)).toThrow(RangeError);
-    expect(() => keys.collectionEntry({ model: 'Review', field: null, value: null }, 'a b\r\n')).toThrow(RangeError);
+    expect(() =>
+      keys.collectionEntry({ model: 'Review', field: null, value: null }, 'a b\r\n'),
+    ).toThrow(RangeError);
     expect(() => new CacheKeys('a:*')).toThrow(RangeError);
   });
 });
@@ -64,17 +69,30 @@ describe('keys', () => {
 describe('L2 records', () => {
   it('round-trip version, expiry, epoch and kind', () => {
     const payload = Buffer.from([1, 2, 124, 3]);
-    expect(decodeRecord(encodeRecord(7, 123, payload, 1764000000000))).toEqual({ version: 7, softExpiresAt: 123, epoch: 1764000000000, kind: 'present', payload });
+    expect(decodeRecord(encodeRecord(7, 123, payload, 1764000000000))).toEqual({
+      version: 7,
+      softExpiresAt: 123,
+      epoch: 1764000000000,
+      kind: 'present',
+      payload,
+    });
     expect(decodeRecord(encodeRecord(0, 5, null))?.kind).toBe('absent');
     expect(decodeRecord(encodeRecord(3, 5, 'invalidated'))?.kind).toBe('invalidated');
   });
   it('are null when malformed', () => {
-    for (const bad of ['', 'x', '1|2', 'a|2|p', '1|2|z', '|2|p', '1|2|3|z', '1|2||p', '1|2|p']) expect(decodeRecord(Buffer.from(bad))).toBeNull();
+    for (const bad of ['', 'x', '1|2', 'a|2|p', '1|2|z', '|2|p', '1|2|3|z', '1|2||p', '1|2|p'])
+      expect(decodeRecord(Buffer.from(bad))).toBeNull();
   });
 });
 
 describe('codecs', () => {
-  const row = { id: 1, name: 'Ünïcode ✓', priceCents: 1999, createdAt: new Date('2026-01-02T03:04:05.678Z'), averageRating: null };
+  const row = {
+    id: 1,
+    name: 'Ünïcode ✓',
+    priceCents: 1999,
+    createdAt: new Date('2026-01-02T03:04:05.678Z'),
+    averageRating: null,
+  };
   for (const codec of [msgpackCodec(), jsonCodec()]) {
     it(`${codec.name} keeps every field, Dates included`, () => {
       expect(codec.decode(codec.encode(row))).toEqual(row);

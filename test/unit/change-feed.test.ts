@@ -15,7 +15,11 @@ const relations: RelationMap = new Map([
 ]);
 
 function feedWithStandIn() {
-  const listening: Array<{ channel: string; deliver: (payload: string) => void; reconnect: () => void }> = [];
+  const listening: Array<{
+    channel: string;
+    deliver: (payload: string) => void;
+    reconnect: () => void;
+  }> = [];
   let stopped = 0;
   const applied: CommittedBatch[] = [];
   const lost: string[] = [];
@@ -27,7 +31,10 @@ function feedWithStandIn() {
       },
     },
     relations,
-    sink: { apply: async (batch) => void applied.push(batch), changesLost: (reason) => void lost.push(reason) },
+    sink: {
+      apply: async (batch) => void applied.push(batch),
+      changesLost: (reason) => void lost.push(reason),
+    },
   });
   return { feed, listening, applied, lost, stopped: () => stopped };
 }
@@ -38,13 +45,39 @@ describe('the change feed', () => {
     await feed.start();
     expect(listening.map((l) => l.channel)).toEqual([CHANGE_FEED_CHANNEL]);
     const deliver = listening[0]!.deliver;
-    deliver(JSON.stringify({ t: 'Product', op: 'update', id: 4, v: 7, old: { categoryId: 1 }, new: { categoryId: 2 } }));
-    deliver(JSON.stringify({ t: 'Product', op: 'delete', id: 5, v: 3, old: { categoryId: 1 }, new: null }));
+    deliver(
+      JSON.stringify({
+        t: 'Product',
+        op: 'update',
+        id: 4,
+        v: 7,
+        old: { categoryId: 1 },
+        new: { categoryId: 2 },
+      }),
+    );
+    deliver(
+      JSON.stringify({
+        t: 'Product',
+        op: 'delete',
+        id: 5,
+        v: 3,
+        old: { categoryId: 1 },
+        new: null,
+      }),
+    );
     deliver('not json');
     deliver(JSON.stringify({ t: 'Unknown', op: 'update', id: 1, v: 1, old: null, new: {} }));
     expect(applied.map((b) => ({ ...b, collections: b.collections.length }))).toEqual([
-      { changes: [{ model: 'Product', id: 4, version: 7, row: undefined }], collections: expect.any(Number), origin: 'feed' },
-      { changes: [{ model: 'Product', id: 5, version: 4, row: null }], collections: expect.any(Number), origin: 'feed' },
+      {
+        changes: [{ model: 'Product', id: 4, version: 7, row: undefined }],
+        collections: expect.any(Number),
+        origin: 'feed',
+      },
+      {
+        changes: [{ model: 'Product', id: 5, version: 4, row: null }],
+        collections: expect.any(Number),
+        origin: 'feed',
+      },
     ]);
     // A move between categories touches both categories' lists.
     expect(applied[0]!.collections).toEqual(

@@ -2,7 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { clientIp } from '../../src/server/client-ip.js';
 
-const req = (remote: string, xff?: string) => ({ socket: { remoteAddress: remote }, headers: xff ? { 'x-forwarded-for': xff } : {} }) as unknown as IncomingMessage;
+const req = (remote: string, xff?: string) =>
+  ({
+    socket: { remoteAddress: remote },
+    headers: xff ? { 'x-forwarded-for': xff } : {},
+  }) as unknown as IncomingMessage;
 
 describe('client IP', () => {
   it('is the socket address when no proxy is trusted, whatever X-Forwarded-For says', () => {

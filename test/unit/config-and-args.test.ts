@@ -21,7 +21,16 @@ describe('config', () => {
 describe('arguments', () => {
   it('accepts positive 32-bit ids only', () => {
     expect(parseId('42')).toBe(42);
-    for (const bad of ['0', '-1', '01', '1:*', '2147483648', '__proto__', '1\r\nFLUSHALL', '1'.repeat(10_000)]) {
+    for (const bad of [
+      '0',
+      '-1',
+      '01',
+      '1:*',
+      '2147483648',
+      '__proto__',
+      '1\r\nFLUSHALL',
+      '1'.repeat(10_000),
+    ]) {
       expect(() => parseId(bad)).toThrow(/Invalid id/);
     }
   });
@@ -32,7 +41,12 @@ describe('arguments', () => {
   });
   it('round-trips cursors and rejects forged ones', () => {
     expect(decodeCursor(encodeCursor(17))).toBe(17);
-    for (const bad of ['', 'nope', Buffer.from('product:-1').toString('base64url'), 'a'.repeat(1000)]) {
+    for (const bad of [
+      '',
+      'nope',
+      Buffer.from('product:-1').toString('base64url'),
+      'a'.repeat(1000),
+    ]) {
       expect(() => decodeCursor(bad)).toThrow(/cursor/);
     }
   });
@@ -40,21 +54,43 @@ describe('arguments', () => {
 
 describe('affected collections', () => {
   const relations: RelationMap = new Map([
-    ['Product', { foreignKeys: [{ field: 'categoryId', target: 'Category' }], cascades: [{ model: 'Review', field: 'productId' }] }],
-    ['Review', { foreignKeys: [{ field: 'productId', target: 'Product' }, { field: 'authorId', target: 'User' }], cascades: [] }],
+    [
+      'Product',
+      {
+        foreignKeys: [{ field: 'categoryId', target: 'Category' }],
+        cascades: [{ model: 'Review', field: 'productId' }],
+      },
+    ],
+    [
+      'Review',
+      {
+        foreignKeys: [
+          { field: 'productId', target: 'Product' },
+          { field: 'authorId', target: 'User' },
+        ],
+        cascades: [],
+      },
+    ],
   ]);
   it('a create touches the global list and its foreign-key lists', () => {
-    expect(affectedCollections(relations, 'Review', 'create', [{ id: 1, productId: 2, authorId: 3 }])).toEqual([
+    expect(
+      affectedCollections(relations, 'Review', 'create', [{ id: 1, productId: 2, authorId: 3 }]),
+    ).toEqual([
       { model: 'Review', field: null, value: null },
       { model: 'Review', field: 'productId', value: 2 },
       { model: 'Review', field: 'authorId', value: 3 },
     ]);
   });
   it('a delete also empties cascaded children', () => {
-    expect(affectedCollections(relations, 'Product', 'delete', [{ id: 9, categoryId: 1 }])).toContainEqual({ model: 'Review', field: 'productId', value: 9 });
+    expect(
+      affectedCollections(relations, 'Product', 'delete', [{ id: 9, categoryId: 1 }]),
+    ).toContainEqual({ model: 'Review', field: 'productId', value: 9 });
   });
   it('an update touches the old and new foreign-key lists, not the global one', () => {
-    const touched = affectedCollections(relations, 'Product', 'update', [{ id: 9, categoryId: 1 }, { id: 9, categoryId: 2 }]);
+    const touched = affectedCollections(relations, 'Product', 'update', [
+      { id: 9, categoryId: 1 },
+      { id: 9, categoryId: 2 },
+    ]);
     expect(touched).toEqual([
       { model: 'Product', field: 'categoryId', value: 1 },
       { model: 'Product', field: 'categoryId', value: 2 },

@@ -11,7 +11,10 @@ function busOn(hub: MemoryHub, id: string, clock: { now: number }, events: strin
     transport: hub.transport(),
     newId: () => id,
     now: () => clock.now,
-    onInvalidate: (entities, collections) => events.push(`inv ${entities.map((e) => `${e.key}@${e.version}`).join(',')} ${collections.join(',')}`),
+    onInvalidate: (entities, collections) =>
+      events.push(
+        `inv ${entities.map((e) => `${e.key}@${e.version}`).join(',')} ${collections.join(',')}`,
+      ),
     onFlush: (reason) => events.push(`flush ${reason}`),
     onReceived: (message, delayMs) => events.push(`delay ${message.i}#${message.s} ${delayMs}`),
   });

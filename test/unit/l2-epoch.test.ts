@@ -13,7 +13,11 @@ describe('L2 epoch bookkeeping', () => {
     epoch.markMissed({ entities: [{ key: 'k', version: 5, ttlMs: 20 }] });
     expect(epoch.trusted).toBe(false);
     const plan = epoch.plan();
-    expect(plan).toMatchObject({ advance: false, fences: [{ key: 'k', version: 5, ttlMs: 20 }], bumps: ['c:v'] });
+    expect(plan).toMatchObject({
+      advance: false,
+      fences: [{ key: 'k', version: 5, ttlMs: 20 }],
+      bumps: ['c:v'],
+    });
     epoch.done(plan);
     expect(epoch.trusted).toBe(true);
     expect(epoch.plan()).toMatchObject({ fences: [], bumps: [] });

@@ -4,7 +4,13 @@
  * server a batch touches, and the per-shard epoch copies kept in agreement.
  */
 import { describe, expect, it } from 'vitest';
-import { CacheKeys, encodeRecord, L2Store, MemoryL2Driver, openGate } from '../../src/cache/index.js';
+import {
+  CacheKeys,
+  encodeRecord,
+  L2Store,
+  MemoryL2Driver,
+  openGate,
+} from '../../src/cache/index.js';
 
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
@@ -13,7 +19,13 @@ function setup(nodes: number, shards = 16) {
   const driver = new MemoryL2Driver({ now: () => NOW, nodes });
   const keys = new CacheKeys('app', shards);
   let trips = 0;
-  const store = new L2Store({ driver, gate: openGate(), keys, now: () => NOW, onRoundTrip: () => trips++ });
+  const store = new L2Store({
+    driver,
+    gate: openGate(),
+    keys,
+    now: () => NOW,
+    onRoundTrip: () => trips++,
+  });
   return { driver, keys, store, trips: () => trips, reset: () => (trips = 0) };
 }
 
@@ -26,7 +38,12 @@ describe('L2 on sharded keys', () => {
     expect(first!.values.every((v) => v === null)).toBe(true);
     const epoch = first!.epoch;
     expect(epoch).toBeGreaterThan(0);
-    const fills = ids.map((id) => ({ key: keys.entity('Product', id), version: 1, record: encodeRecord(1, NOW + HOUR, Buffer.from(`p${id}`), epoch), ttlMs: HOUR }));
+    const fills = ids.map((id) => ({
+      key: keys.entity('Product', id),
+      version: 1,
+      record: encodeRecord(1, NOW + HOUR, Buffer.from(`p${id}`), epoch),
+      ttlMs: HOUR,
+    }));
     expect(await store.fillEntities(fills, epoch)).toEqual(ids.map(() => true));
     reset();
     const warm = await store.read(ids.map((id) => keys.entity('Product', id)));
@@ -47,13 +64,30 @@ describe('L2 on sharded keys', () => {
     const key = keys.entity('Product', 1);
     const first = await store.read([key]);
     const epoch = first!.epoch;
-    await store.fillEntities([{ key, version: 1, record: encodeRecord(1, NOW + HOUR, Buffer.from('p1'), epoch), ttlMs: HOUR }], epoch);
+    await store.fillEntities(
+      [
+        {
+          key,
+          version: 1,
+          record: encodeRecord(1, NOW + HOUR, Buffer.from('p1'), epoch),
+          ttlMs: HOUR,
+        },
+      ],
+      epoch,
+    );
     // Another shard's copy moved ahead (an advance half done elsewhere).
     const other = keys.epochKeys().find((k) => k !== keys.epochOf(key))!;
     await driver.raiseEpoch(other, epoch + 10);
-    const seen = await store.read([key, keys.entity('Product', 2), keys.entity('Product', 3), keys.entity('Product', 4), keys.entity('Product', 5)]);
+    const seen = await store.read([
+      key,
+      keys.entity('Product', 2),
+      keys.entity('Product', 3),
+      keys.entity('Product', 4),
+      keys.entity('Product', 5),
+    ]);
     expect(seen!.epoch).toBe(epoch + 10);
-    for (const copy of keys.epochKeys()) expect((await driver.read([], copy)).epoch).toBe(epoch + 10);
+    for (const copy of keys.epochKeys())
+      expect((await driver.read([], copy)).epoch).toBe(epoch + 10);
     expect(store.knownEpoch).toBe(epoch + 10);
   });
 });

@@ -26,18 +26,42 @@ const MODELS = ['User', 'Category', 'Brand', 'Product', 'Review', 'Order', 'Orde
 
 describe('the model registry', () => {
   it('declares exactly the SDL types that carry @cacheable', () => {
-    expect(MODEL_LIST.map(([model]) => sdlTypeOf(model)).sort()).toEqual([...built.policies.keys()].sort());
+    expect(MODEL_LIST.map(([model]) => sdlTypeOf(model)).sort()).toEqual(
+      [...built.policies.keys()].sort(),
+    );
   });
 
   it("caches a user without what the SDL marks @private or does not expose, and other models' whole rows", () => {
     // Compile-time view and runtime projection agree (a new PublicUser key fails to compile here).
-    const publicUser = { id: true, name: true, version: true, createdAt: true, updatedAt: true } satisfies Record<keyof PublicUser, true>;
+    const publicUser = {
+      id: true,
+      name: true,
+      version: true,
+      createdAt: true,
+      updatedAt: true,
+    } satisfies Record<keyof PublicUser, true>;
     const shapes = readCachedShapes(built.schema);
     expect(shapes.get('User')!.columns).toEqual(Object.keys(publicUser));
     expect(shapes.get('User')!.select).toEqual(publicUser);
-    for (const model of ['Product', 'Category', 'Brand', 'Review']) expect(shapes.get(model)).toEqual({ columns: null, select: undefined });
-    const row = { id: 1, email: 'a@b.c', name: 'A', role: 'ADMIN', passwordHash: 'x', version: 3, createdAt: new Date(0), updatedAt: new Date(0) };
-    expect(projectRow(shapes, 'User', row)).toEqual({ id: 1, name: 'A', version: 3, createdAt: new Date(0), updatedAt: new Date(0) });
+    for (const model of ['Product', 'Category', 'Brand', 'Review'])
+      expect(shapes.get(model)).toEqual({ columns: null, select: undefined });
+    const row = {
+      id: 1,
+      email: 'a@b.c',
+      name: 'A',
+      role: 'ADMIN',
+      passwordHash: 'x',
+      version: 3,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    };
+    expect(projectRow(shapes, 'User', row)).toEqual({
+      id: 1,
+      name: 'A',
+      version: 3,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    });
   });
 
   it('makes a relation map from the declared foreign keys, with cascades and SET NULL from the database', () => {
@@ -54,7 +78,9 @@ describe('the model registry', () => {
 
   it('refuses to start when the registry declares a foreign key the database lacks', () => {
     const missing = CONSTRAINTS.filter((c) => c.column !== 'brandId');
-    expect(() => buildRelationMap(MODELS, missing)).toThrow('src/model/registry.ts declares Product.brandId -> Brand, but the database has no such foreign key');
+    expect(() => buildRelationMap(MODELS, missing)).toThrow(
+      'src/model/registry.ts declares Product.brandId -> Brand, but the database has no such foreign key',
+    );
     // Not migrated at all: the start is not refused (its queries fail on their own).
     expect(buildRelationMap(MODELS, []).get('Product')!.foreignKeys).toHaveLength(2);
   });
@@ -68,7 +94,14 @@ describe('the model registry', () => {
 
   it('derives each foreign key’s fields both ways and the root fields', () => {
     const map = modelResolvers();
-    expect(Object.keys(map.Query!).sort()).toEqual(['brand', 'brands', 'categories', 'category', 'product', 'user']);
+    expect(Object.keys(map.Query!).sort()).toEqual([
+      'brand',
+      'brands',
+      'categories',
+      'category',
+      'product',
+      'user',
+    ]);
     expect(Object.keys(map.Product!).sort()).toEqual(['brand', 'category', 'id', 'reviews']);
     expect(Object.keys(map.Brand!).sort()).toEqual(['id', 'products']);
     expect(Object.keys(map.User!).sort()).toEqual(['id', 'reviews']);

@@ -26,7 +26,12 @@ describe('RedisGate failures', () => {
   it('counts a round trip only for calls actually sent', async () => {
     let trips = 0;
     const gate = new RedisGate({ status: 'end' } as Redis);
-    expect(await gate.run(async () => 1, () => trips++)).toBeUndefined();
+    expect(
+      await gate.run(
+        async () => 1,
+        () => trips++,
+      ),
+    ).toBeUndefined();
     expect(trips).toBe(0);
   });
 });

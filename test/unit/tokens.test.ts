@@ -10,9 +10,14 @@ describe('TokenService', () => {
     expect(await tokens.verify(token)).toEqual({ id: 7, role: 'ADMIN' });
     // Remembered now: a changed signature is another string and is verified in full.
     const [header, payload, signature] = token.split('.');
-    const flipped = signature!.startsWith('A') ? `B${signature!.slice(1)}` : `A${signature!.slice(1)}`;
+    const flipped = signature!.startsWith('A')
+      ? `B${signature!.slice(1)}`
+      : `A${signature!.slice(1)}`;
     expect(await tokens.verify(`${header}.${payload}.${flipped}`)).toBeNull();
-    const forged = await new TokenService('another-secret-another-secret-0123456789', 60).sign({ id: 7, role: 'ADMIN' });
+    const forged = await new TokenService('another-secret-another-secret-0123456789', 60).sign({
+      id: 7,
+      role: 'ADMIN',
+    });
     expect(await tokens.verify(forged)).toBeNull();
     expect(await tokens.verify('not.a.token')).toBeNull();
     expect(await tokens.verify(token)).toEqual({ id: 7, role: 'ADMIN' });

@@ -5,12 +5,31 @@
  */
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/eventually.js';
-import { CatalogCache, type CachePolicy, type CommittedBatch, MemoryHub, MemoryL2Driver, memoryL2 } from '../../src/cache/index.js';
+import {
+  CatalogCache,
+  type CachePolicy,
+  type CommittedBatch,
+  MemoryHub,
+  MemoryL2Driver,
+  memoryL2,
+} from '../../src/cache/index.js';
 
-const policy: CachePolicy = { type: 'Product', ttlMs: 60_000, l1TtlMs: 30_000, graceMs: 0, maxStaleMs: 0, negativeTtlMs: 5_000, strict: false };
+const policy: CachePolicy = {
+  type: 'Product',
+  ttlMs: 60_000,
+  l1TtlMs: 30_000,
+  graceMs: 0,
+  maxStaleMs: 0,
+  negativeTtlMs: 5_000,
+  strict: false,
+};
 const policies = new Map([['Product', policy]]);
 
-function instances(options: { project?: (model: string, row: Record<string, unknown>) => Record<string, unknown> } = {}) {
+function instances(
+  options: {
+    project?: (model: string, row: Record<string, unknown>) => Record<string, unknown>;
+  } = {},
+) {
   const clock = { now: 1_800_000_000_000 };
   const driver = new MemoryL2Driver({ now: () => clock.now });
   const hub = new MemoryHub();
@@ -50,29 +69,46 @@ describe('the write door', () => {
     expect((await load(b, 1, [])).value).toMatchObject({ version: 1, name: 'old' });
     expect(b.l1.get(b.keys.entity('Product', 1))?.version).toBe(1);
 
-    const batch: CommittedBatch = { changes: [{ model: 'Product', id: 1, version: 2, row: row(1, 2, 'new') }], collections: [], origin: 'write' };
+    const batch: CommittedBatch = {
+      changes: [{ model: 'Product', id: 1, version: 2, row: row(1, 2, 'new') }],
+      collections: [],
+      origin: 'write',
+    };
     await a.apply(batch);
     await settle();
 
     expect(a.l1.get(a.keys.entity('Product', 1))?.value).toMatchObject({ version: 2, name: 'new' });
     expect(b.l1.get(b.keys.entity('Product', 1))).toBeUndefined();
     // B reads the new version from the shared L2 without loading.
-    expect(await load(b, 1, [])).toEqual({ value: expect.objectContaining({ version: 2, name: 'new' }), calls: 0 });
+    expect(await load(b, 1, [])).toEqual({
+      value: expect.objectContaining({ version: 2, name: 'new' }),
+      calls: 0,
+    });
   });
 
   it('a fill that read an older row never overwrites the version written through', async () => {
     const { a, b } = instances();
     await load(a, 1, [row(1, 1, 'seed')]);
-    await a.apply({ changes: [{ model: 'Product', id: 1, version: 3, row: row(1, 3, 'v3') }], collections: [], origin: 'write' });
+    await a.apply({
+      changes: [{ model: 'Product', id: 1, version: 3, row: row(1, 3, 'v3') }],
+      collections: [],
+      origin: 'write',
+    });
     b.l1.clear();
     // B's load (a miss in its L1) finds v3 in L2; a stale v1 from the database would be refused anyway.
     expect((await load(b, 1, [row(1, 1, 'stale')])).value).toMatchObject({ version: 3 });
   });
 
   it('projects rows to their cacheable shape before they enter either tier', async () => {
-    const { a, b } = instances({ project: (_model, r) => ({ id: r.id, version: r.version, name: r.name }) });
+    const { a, b } = instances({
+      project: (_model, r) => ({ id: r.id, version: r.version, name: r.name }),
+    });
     await load(a, 5, [row(5, 1, 'x')]);
-    await a.apply({ changes: [{ model: 'Product', id: 5, version: 2, row: { ...row(5, 2, 'y'), secret: 's' } }], collections: [], origin: 'write' });
+    await a.apply({
+      changes: [{ model: 'Product', id: 5, version: 2, row: { ...row(5, 2, 'y'), secret: 's' } }],
+      collections: [],
+      origin: 'write',
+    });
     expect(a.l1.get(a.keys.entity('Product', 5))?.value).toEqual(row(5, 2, 'y'));
     expect((await load(b, 5, [])).value).toEqual(row(5, 2, 'y'));
   });
@@ -81,24 +117,36 @@ describe('the write door', () => {
     const { a, b } = instances();
     await load(a, 2, [row(2, 1, 'x')]);
     await load(b, 2, []);
-    await a.apply({ changes: [{ model: 'Product', id: 2, version: 2 }], collections: [], origin: 'write' });
+    await a.apply({
+      changes: [{ model: 'Product', id: 2, version: 2 }],
+      collections: [],
+      origin: 'write',
+    });
     await settle();
     expect(a.l1.get(a.keys.entity('Product', 2))).toBeUndefined();
     expect(b.l1.get(b.keys.entity('Product', 2))).toBeUndefined();
-    expect(await load(b, 2, [row(2, 2, 'reloaded')])).toEqual({ value: row(2, 2, 'reloaded'), calls: 1 });
+    expect(await load(b, 2, [row(2, 2, 'reloaded')])).toEqual({
+      value: row(2, 2, 'reloaded'),
+      calls: 1,
+    });
   });
 
   it('a delete becomes a versioned "not found"', async () => {
     const { a, b } = instances();
     await load(a, 3, [row(3, 1, 'x')]);
-    await a.apply({ changes: [{ model: 'Product', id: 3, version: 2, row: null }], collections: [], origin: 'write' });
+    await a.apply({
+      changes: [{ model: 'Product', id: 3, version: 2, row: null }],
+      collections: [],
+      origin: 'write',
+    });
     expect(await load(b, 3, [row(3, 1, 'resurrected?')])).toEqual({ value: null, calls: 0 });
   });
 
   it('bumps collections, and the other instance stops serving its L1 copy of them', async () => {
     const { a, b } = instances();
     const ref = { collection: { model: 'Product', field: 'categoryId', value: 1 }, params: 'all' };
-    const list = (cache: CatalogCache, ids: number[]) => cache.collections.loadMany(policy, [ref], async () => [ids]);
+    const list = (cache: CatalogCache, ids: number[]) =>
+      cache.collections.loadMany(policy, [ref], async () => [ids]);
     expect(await list(a, [1, 2])).toEqual([[1, 2]]);
     expect(await list(b, [9])).toEqual([[1, 2]]);
     await a.apply({ changes: [], collections: [ref.collection], origin: 'write' });
@@ -111,17 +159,29 @@ describe('the write door', () => {
     const { a, b } = instances();
     await load(a, 4, [row(4, 1, 'x')]);
     await load(b, 4, []);
-    await a.apply({ changes: [{ model: 'Product', id: 4, version: 2 }], collections: [], origin: 'feed' });
+    await a.apply({
+      changes: [{ model: 'Product', id: 4, version: 2 }],
+      collections: [],
+      origin: 'feed',
+    });
     await settle();
     expect(a.l1.get(a.keys.entity('Product', 4))).toBeUndefined();
     expect(b.l1.get(b.keys.entity('Product', 4))?.version).toBe(1);
-    await b.apply({ changes: [{ model: 'Product', id: 4, version: 2 }], collections: [], origin: 'feed' });
+    await b.apply({
+      changes: [{ model: 'Product', id: 4, version: 2 }],
+      collections: [],
+      origin: 'feed',
+    });
     expect(b.l1.get(b.keys.entity('Product', 4))).toBeUndefined();
   });
 
   it('ignores models without a cache policy', async () => {
     const { a, driver } = instances();
-    await a.apply({ changes: [{ model: 'Order', id: 1, version: 1, row: { id: 1, version: 1 } }], collections: [], origin: 'write' });
+    await a.apply({
+      changes: [{ model: 'Order', id: 1, version: 1, row: { id: 1, version: 1 } }],
+      collections: [],
+      origin: 'write',
+    });
     const { values } = await driver.read([a.keys.entity('Order', 1)], a.keys.epoch());
     expect(values).toEqual([null]);
   });
@@ -150,7 +210,11 @@ describe('the write door', () => {
     // Epochs are at least the clock: an empty store cannot bring an old one back.
     clock.now += 1000;
     driver.restart();
-    expect(await waitFor(() => a.knownEpoch !== undefined && a.knownEpoch > before && b.knownEpoch === a.knownEpoch)).toBe(true);
+    expect(
+      await waitFor(
+        () => a.knownEpoch !== undefined && a.knownEpoch > before && b.knownEpoch === a.knownEpoch,
+      ),
+    ).toBe(true);
     expect(a.l1.entries + b.l1.entries).toBe(0);
     expect(await load(b, 7, [row(7, 1, 'x')])).toEqual({ value: row(7, 1, 'x'), calls: 1 });
   });

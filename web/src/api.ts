@@ -33,7 +33,10 @@ export async function execute<TResult, TVariables>(
     },
     body: JSON.stringify({ query: document.toString(), variables }),
   });
-  const body = (await response.json()) as { data?: TResult; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  const body = (await response.json()) as {
+    data?: TResult;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
   const [first] = body.errors ?? [];
   if (first) throw new ApiError(first.message, first.extensions?.code);
   if (!body.data) throw new ApiError(`HTTP ${response.status}`, undefined);

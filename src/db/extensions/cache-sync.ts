@@ -36,7 +36,15 @@ type Row = Record<string, unknown>;
 type Tx = Pick<PrismaClient, 'product'>;
 
 const WRITES = new Set([
-  'create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany',
+  'create',
+  'createMany',
+  'createManyAndReturn',
+  'update',
+  'updateMany',
+  'updateManyAndReturn',
+  'upsert',
+  'delete',
+  'deleteMany',
 ]);
 
 interface TxScope {
@@ -57,8 +65,18 @@ export function cacheSync(options: CacheSyncOptions) {
             if (!WRITES.has(operation)) return query(args);
             const current = scope.getStore();
             const epoch = current ? undefined : options.sink.knownEpoch;
-            const reader = (current?.client ?? client) as Record<string, { findMany(a: unknown): Promise<Row[]> }>;
-            const { result, batch } = await captureWrite(options.relations, model, operation, args as Row, query as (a: unknown) => Promise<unknown>, reader);
+            const reader = (current?.client ?? client) as Record<
+              string,
+              { findMany(a: unknown): Promise<Row[]> }
+            >;
+            const { result, batch } = await captureWrite(
+              options.relations,
+              model,
+              operation,
+              args as Row,
+              query as (a: unknown) => Promise<unknown>,
+              reader,
+            );
             if (current) {
               current.batch.changes.push(...batch.changes);
               current.batch.collections.push(...batch.collections);
@@ -75,16 +93,35 @@ export function cacheSync(options: CacheSyncOptions) {
       name: 'cache-sync:commit',
       client: {
         async $transaction(this: unknown, ...args: unknown[]) {
-          const parent = (Prisma.getExtensionContext(this) as unknown as { $parent: { $transaction: (...a: unknown[]) => Promise<unknown> } }).$parent;
-          const txScope: TxScope = { batch: { changes: [], collections: [], epoch: options.sink.knownEpoch, origin: 'write' } };
+          const parent = (
+            Prisma.getExtensionContext(this) as unknown as {
+              $parent: { $transaction: (...a: unknown[]) => Promise<unknown> };
+            }
+          ).$parent;
+          const txScope: TxScope = {
+            batch: {
+              changes: [],
+              collections: [],
+              epoch: options.sink.knownEpoch,
+              origin: 'write',
+            },
+          };
           const [first, ...rest] = args;
           const run =
             typeof first === 'function'
-              ? () => parent.$transaction((tx: Tx) => scope.run({ ...txScope, client: tx }, () => (first as (t: Tx) => unknown)(tx)), ...rest)
+              ? () =>
+                  parent.$transaction(
+                    (tx: Tx) =>
+                      scope.run({ ...txScope, client: tx }, () =>
+                        (first as (t: Tx) => unknown)(tx),
+                      ),
+                    ...rest,
+                  )
               : () => parent.$transaction(first, ...rest);
           const result = await scope.run(txScope, run);
           // Committed: only now does the cache learn of it.
-          if (txScope.batch.changes.length || txScope.batch.collections.length) await options.sink.apply(txScope.batch);
+          if (txScope.batch.changes.length || txScope.batch.collections.length)
+            await options.sink.apply(txScope.batch);
           return result;
         },
       },
@@ -104,9 +141,12 @@ async function captureWrite(
   const fks = relations.get(model)?.foreignKeys.map((f) => f.field) ?? [];
   const delegate = reader[model.charAt(0).toLowerCase() + model.slice(1)]!;
   const keyFields = Object.fromEntries(['id', 'version', ...fks].map((f) => [f, true]));
-  const withKeys = (a: Row): Row => (a.select ? { ...a, select: { ...(a.select as Row), ...keyFields } } : a);
-  const touchesKey = (data: unknown) => Boolean(data) && Object.keys(data as Row).some((k) => fks.includes(k) || relationKey(k, fks));
-  const collections = (op: 'create' | 'update' | 'delete', rows: Row[]) => affectedCollections(relations, model, op, rows);
+  const withKeys = (a: Row): Row =>
+    a.select ? { ...a, select: { ...(a.select as Row), ...keyFields } } : a;
+  const touchesKey = (data: unknown) =>
+    Boolean(data) && Object.keys(data as Row).some((k) => fks.includes(k) || relationKey(k, fks));
+  const collections = (op: 'create' | 'update' | 'delete', rows: Row[]) =>
+    affectedCollections(relations, model, op, rows);
   const origin = 'write' as const;
 
   switch (operation) {
@@ -114,18 +154,37 @@ async function captureWrite(
     case 'createManyAndReturn': {
       const result = await query(withKeys(args));
       const rows = (Array.isArray(result) ? result : [result]) as Row[];
-      return { result, batch: { changes: rows.map((r) => change(model, r, r.version as number, !args.select)), collections: collections('create', rows), origin } };
+      return {
+        result,
+        batch: {
+          changes: rows.map((r) => change(model, r, r.version as number, !args.select)),
+          collections: collections('create', rows),
+          origin,
+        },
+      };
     }
     case 'createMany': {
       const data = (Array.isArray(args.data) ? args.data : [args.data]) as Row[];
-      return { result: await query(args), batch: { changes: [], collections: collections('create', data), origin } };
+      return {
+        result: await query(args),
+        batch: { changes: [], collections: collections('create', data), origin },
+      };
     }
     case 'update':
     case 'upsert': {
-      const before = touchesKey(args.data ?? args.update) ? await delegate.findMany({ where: args.where, select: keyFields }) : [];
+      const before = touchesKey(args.data ?? args.update)
+        ? await delegate.findMany({ where: args.where, select: keyFields })
+        : [];
       const result = (await query(withKeys(args))) as Row;
       const op = operation === 'upsert' ? 'create' : 'update';
-      return { result, batch: { changes: [change(model, result, result.version as number, !args.select)], collections: collections(op, [...before, result]), origin } };
+      return {
+        result,
+        batch: {
+          changes: [change(model, result, result.version as number, !args.select)],
+          collections: collections(op, [...before, result]),
+          origin,
+        },
+      };
     }
     case 'updateMany':
     case 'updateManyAndReturn':
@@ -133,13 +192,29 @@ async function captureWrite(
       const before = await delegate.findMany({ where: args.where, select: keyFields });
       const result = await query(args);
       const deleting = operation === 'deleteMany';
-      const after = touchesKey(args.data) ? before.map((r) => ({ ...r, ...(args.data as Row) })) : [];
-      const changes: CommittedChange[] = before.map((r) => ({ model, id: r.id as number, version: (r.version as number) + 1, row: deleting ? null : undefined }));
-      return { result, batch: { changes, collections: collections(deleting ? 'delete' : 'update', [...before, ...after]), origin } };
+      const after = touchesKey(args.data)
+        ? before.map((r) => ({ ...r, ...(args.data as Row) }))
+        : [];
+      const changes: CommittedChange[] = before.map((r) => ({
+        model,
+        id: r.id as number,
+        version: (r.version as number) + 1,
+        row: deleting ? null : undefined,
+      }));
+      return {
+        result,
+        batch: {
+          changes,
+          collections: collections(deleting ? 'delete' : 'update', [...before, ...after]),
+          origin,
+        },
+      };
     }
     case 'delete': {
       const result = (await query(withKeys(args))) as Row;
-      const changes = [{ model, id: result.id as number, version: (result.version as number) + 1, row: null }];
+      const changes = [
+        { model, id: result.id as number, version: (result.version as number) + 1, row: null },
+      ];
       return { result, batch: { changes, collections: collections('delete', [result]), origin } };
     }
     default:

@@ -10,7 +10,14 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { ReplicaRouter } from '../replica-router.js';
 
 const READS = new Set([
-  'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy',
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+  'findMany',
+  'count',
+  'aggregate',
+  'groupBy',
 ]);
 
 export function readReplicas(router: ReplicaRouter) {
@@ -23,12 +30,15 @@ export function readReplicas(router: ReplicaRouter) {
             if (!READS.has(operation)) return query(args);
             const replica = router.pick();
             if (!replica) return query(args);
-            const delegate = (replica as unknown as Record<string, Record<string, (a: unknown) => Promise<unknown>>>)[lowerFirst(model)]!;
+            const delegate = (
+              replica as unknown as Record<string, Record<string, (a: unknown) => Promise<unknown>>>
+            )[lowerFirst(model)]!;
             try {
               return await delegate[operation]!(args);
             } catch (error) {
               // Errors about the query itself (not found, bad input) are the caller's.
-              if (error instanceof Prisma.PrismaClientKnownRequestError && !/^P10/.test(error.code)) throw error;
+              if (error instanceof Prisma.PrismaClientKnownRequestError && !/^P10/.test(error.code))
+                throw error;
               router.failed(replica);
               return query(args);
             }

@@ -6,7 +6,16 @@
 import { databaseLabel } from './database-label.js';
 
 /** Prisma's codes (P…) and the pg / Node codes underneath them, by what went wrong. */
-const UNREACHABLE = new Set(['P1001', 'P1002', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET']);
+const UNREACHABLE = new Set([
+  'P1001',
+  'P1002',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+]);
 const NO_DATABASE = new Set(['P1003', '3D000']);
 const NO_TABLES = new Set(['P2021', '42P01']);
 const BAD_LOGIN = new Set(['P1000', '28P01', '28000']);
@@ -28,7 +37,10 @@ function errorCodes(error: unknown): string[] {
  * A one-line explanation for a known database failure, or undefined when the
  * error is not one of them (the caller should then show it as is).
  */
-export function explainDatabaseError(error: unknown, database: { url?: string; pgliteDir: string }): string | undefined {
+export function explainDatabaseError(
+  error: unknown,
+  database: { url?: string; pgliteDir: string },
+): string | undefined {
   const codes = errorCodes(error);
   const has = (set: Set<string>) => codes.some((c) => set.has(c));
   const label = databaseLabel(database);

@@ -1,7 +1,18 @@
 /** The seed catalog: row counts, generation and writing, and the demo logins. */
-export { DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LOGINS, formatDemoLogins, type DemoLogin } from './demo-logins.js';
+export {
+  DEMO_ADMIN,
+  DEMO_CUSTOMER,
+  DEMO_LOGINS,
+  formatDemoLogins,
+  type DemoLogin,
+} from './demo-logins.js';
 export { MAX_PRODUCTS, planSeed, type SeedPlan } from './plan.js';
-export { createProgressReporter, estimateSecondsLeft, formatEta, type ProgressReporter } from './progress-bar.js';
+export {
+  createProgressReporter,
+  estimateSecondsLeft,
+  formatEta,
+  type ProgressReporter,
+} from './progress-bar.js';
 export {
   DEFAULT_PRODUCTS,
   DEFAULT_SEED,

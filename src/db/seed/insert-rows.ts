@@ -26,7 +26,11 @@ export function rowsPerStatement(shape: TableShape<never>): number {
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** One INSERT of all `rows` (at most rowsPerStatement(shape) of them). */
-export async function insertRows<Row>(prisma: PrismaClient, shape: TableShape<Row>, rows: readonly Row[]): Promise<void> {
+export async function insertRows<Row>(
+  prisma: PrismaClient,
+  shape: TableShape<Row>,
+  rows: readonly Row[],
+): Promise<void> {
   if (rows.length === 0) return;
   const values: unknown[] = [];
   const tuples: string[] = [];

@@ -32,7 +32,10 @@ export function formatEta(seconds: number | null): string {
 }
 
 /** A reporter that draws on `stream` when it is a TTY and stays silent otherwise. */
-export function createProgressReporter(stream: NodeJS.WriteStream = process.stderr, now: () => number = performance.now.bind(performance)): ProgressReporter {
+export function createProgressReporter(
+  stream: NodeJS.WriteStream = process.stderr,
+  now: () => number = performance.now.bind(performance),
+): ProgressReporter {
   if (!stream.isTTY) return { onProgress: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
     {

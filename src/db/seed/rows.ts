@@ -66,7 +66,10 @@ export function categoryRows(ctx: RowContext): Prisma.CategoryCreateManyInput[] 
  * Generated users share the customer's hash: bcrypt is deliberately slow, and
  * hashing 500 passwords would take longer than seeding 100k products.
  */
-export function userRows(ctx: RowContext, hashes: { admin: string; customer: string }): Prisma.UserCreateManyInput[] {
+export function userRows(
+  ctx: RowContext,
+  hashes: { admin: string; customer: string },
+): Prisma.UserCreateManyInput[] {
   const rng = createRandom(ctx.seed, 'users');
   const rows: Prisma.UserCreateManyInput[] = [];
   for (let id = 1; id <= ctx.plan.users; id++) {
@@ -74,14 +77,30 @@ export function userRows(ctx: RowContext, hashes: { admin: string; customer: str
     if (id === 1 || id === 2) {
       const demo = id === 1 ? DEMO_ADMIN : DEMO_CUSTOMER;
       const passwordHash = id === 1 ? hashes.admin : hashes.customer;
-      rows.push({ id, email: demo.email, name: demo.name, role: demo.role, passwordHash, createdAt: at, updatedAt: at });
+      rows.push({
+        id,
+        email: demo.email,
+        name: demo.name,
+        role: demo.role,
+        passwordHash,
+        createdAt: at,
+        updatedAt: at,
+      });
       continue;
     }
     const first = rng.pick(FIRST_NAMES);
     const last = rng.pick(LAST_NAMES);
     // The id keeps emails unique however the names collide.
     const email = `${first}.${last}.${id}@example.com`.toLowerCase();
-    rows.push({ id, email, name: `${first} ${last}`, role: 'CUSTOMER', passwordHash: hashes.customer, createdAt: at, updatedAt: at });
+    rows.push({
+      id,
+      email,
+      name: `${first} ${last}`,
+      role: 'CUSTOMER',
+      passwordHash: hashes.customer,
+      createdAt: at,
+      updatedAt: at,
+    });
   }
   return rows;
 }
@@ -93,15 +112,33 @@ function price(rng: Random, [min, max]: readonly [number, number]): number {
 }
 
 /** The demo brands (ids 1..n), dated before every product. */
-export const BRAND_NAMES = ['Northwind', 'Acme', 'Globex', 'Initech', 'Umbrella', 'Stark & Co', 'Wayne Goods', 'Hooli'] as const;
+export const BRAND_NAMES = [
+  'Northwind',
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Stark & Co',
+  'Wayne Goods',
+  'Hooli',
+] as const;
 
 export function brandRows(ctx: RowContext): Prisma.BrandCreateManyInput[] {
   const at = new Date(ctx.epoch - 800 * 86_400_000);
-  return BRAND_NAMES.map((name, i) => ({ id: i + 1, slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), name, createdAt: at, updatedAt: at }));
+  return BRAND_NAMES.map((name, i) => ({
+    id: i + 1,
+    slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+    name,
+    createdAt: at,
+    updatedAt: at,
+  }));
 }
 
 /** Products 1..n in id order; fills `facts` as it goes. About 4 in 5 have a brand. */
-export function* productRows(ctx: RowContext, facts: ProductFacts): Generator<Prisma.ProductCreateManyInput> {
+export function* productRows(
+  ctx: RowContext,
+  facts: ProductFacts,
+): Generator<Prisma.ProductCreateManyInput> {
   const rng = createRandom(ctx.seed, 'products');
   // A stream of its own, so brands leave every other column as it was.
   const brands = createRandom(ctx.seed, 'brands');
@@ -119,7 +156,18 @@ export function* productRows(ctx: RowContext, facts: ProductFacts): Generator<Pr
     facts.createdAt[id - 1] = created;
     const at = new Date(created);
     const sku = `SKU-${String(id).padStart(6, '0')}`;
-    yield { id, sku, name, description, priceCents, stock, categoryId, brandId, createdAt: at, updatedAt: at };
+    yield {
+      id,
+      sku,
+      name,
+      description,
+      priceCents,
+      stock,
+      categoryId,
+      brandId,
+      createdAt: at,
+      updatedAt: at,
+    };
   }
 }
 
@@ -134,7 +182,10 @@ function rating(rng: Random): number {
 }
 
 /** Reviews on random products by random customers, each dated after its product. */
-export function* reviewRows(ctx: RowContext, facts: ProductFacts): Generator<Prisma.ReviewCreateManyInput> {
+export function* reviewRows(
+  ctx: RowContext,
+  facts: ProductFacts,
+): Generator<Prisma.ReviewCreateManyInput> {
   const rng = createRandom(ctx.seed, 'reviews');
   for (let id = 1; id <= ctx.plan.reviews; id++) {
     const productId = rng.int(1, ctx.plan.products);
@@ -148,7 +199,15 @@ export function* reviewRows(ctx: RowContext, facts: ProductFacts): Generator<Pri
   }
 }
 
-const ORDER_STATUSES = ['PENDING', 'PAID', 'PAID', 'SHIPPED', 'SHIPPED', 'SHIPPED', 'CANCELLED'] as const;
+const ORDER_STATUSES = [
+  'PENDING',
+  'PAID',
+  'PAID',
+  'SHIPPED',
+  'SHIPPED',
+  'SHIPPED',
+  'CANCELLED',
+] as const;
 
 /** A few orders of 1 to 4 distinct products; the demo customer owns the first three. */
 export function orderRows(
@@ -169,9 +228,24 @@ export function orderRows(
       const quantity = rng.int(1, 3);
       const unitPriceCents = facts.priceCents[productId - 1]!;
       totalCents += quantity * unitPriceCents;
-      items.push({ id: items.length + 1, orderId: id, productId, quantity, unitPriceCents, createdAt: at, updatedAt: at });
+      items.push({
+        id: items.length + 1,
+        orderId: id,
+        productId,
+        quantity,
+        unitPriceCents,
+        createdAt: at,
+        updatedAt: at,
+      });
     }
-    orders.push({ id, userId, status: rng.pick(ORDER_STATUSES), totalCents, createdAt: at, updatedAt: at });
+    orders.push({
+      id,
+      userId,
+      status: rng.pick(ORDER_STATUSES),
+      totalCents,
+      createdAt: at,
+      updatedAt: at,
+    });
   }
   return { orders, items };
 }

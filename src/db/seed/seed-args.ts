@@ -28,12 +28,20 @@ export interface SeedArgs {
   reset: boolean;
 }
 
-function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+function parseInteger(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined) return fallback;
   // Underscores allowed so "100_000" reads as it does in code.
-  if (!/^\d[\d_]*$/.test(raw)) throw new SeedUsageError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  if (!/^\d[\d_]*$/.test(raw))
+    throw new SeedUsageError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
   const value = Number(raw.replaceAll('_', ''));
-  if (value < min || value > max) throw new SeedUsageError(`--${name} must be from ${min} to ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new SeedUsageError(`--${name} must be from ${min} to ${max}, got ${value}`);
   return value;
 }
 

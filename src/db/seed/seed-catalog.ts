@@ -8,9 +8,20 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import { DEMO_ADMIN, DEMO_CUSTOMER } from './demo-logins.js';
 import { planSeed, type SeedPlan } from './plan.js';
 import { insertRows, rowsPerStatement, type TableShape } from './insert-rows.js';
-import { BRAND_NAMES, brandRows, categoryRows, newProductFacts, orderRows, productRows, reviewRows, userRows, type RowContext } from './rows.js';
+import {
+  BRAND_NAMES,
+  brandRows,
+  categoryRows,
+  newProductFacts,
+  orderRows,
+  productRows,
+  reviewRows,
+  userRows,
+  type RowContext,
+} from './rows.js';
 
-export type SeedTable = 'categories' | 'brands' | 'users' | 'products' | 'reviews' | 'orders' | 'orderItems';
+export type SeedTable =
+  'categories' | 'brands' | 'users' | 'products' | 'reviews' | 'orders' | 'orderItems';
 
 /** Rows written so far across all tables, and the total the seed will write. */
 export interface SeedProgress {
@@ -83,7 +94,10 @@ export async function resetDatabase(prisma: PrismaClient): Promise<void> {
  * when any catalog row exists, RangeError for a bad option. Not transactional:
  * a failure part-way leaves a partial catalog, which resetDatabase clears.
  */
-export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {}): Promise<SeedCounts> {
+export async function seedCatalog(
+  prisma: PrismaClient,
+  options: SeedOptions = {},
+): Promise<SeedCounts> {
   const plan = planSeed(options.products ?? DEFAULT_PRODUCTS);
   const seed = options.seed ?? DEFAULT_SEED;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
@@ -91,17 +105,30 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
   }
   const chunkSize = options.chunkSize ?? 1000;
   const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   if (!(await isDatabaseEmpty(prisma))) throw new DatabaseNotEmptyError();
 
   const ctx: RowContext = { plan, seed, epoch: (options.epoch ?? DEFAULT_EPOCH).getTime() };
   const cost = options.bcryptCost ?? 10;
   // Two hashes for the whole seed: see userRows for why generated users share one.
-  const [admin, customer] = await Promise.all([bcrypt.hash(DEMO_ADMIN.password, cost), bcrypt.hash(DEMO_CUSTOMER.password, cost)]);
+  const [admin, customer] = await Promise.all([
+    bcrypt.hash(DEMO_ADMIN.password, cost),
+    bcrypt.hash(DEMO_CUSTOMER.password, cost),
+  ]);
 
   const facts = newProductFacts(plan.products);
-  const counts: SeedCounts = { categories: 0, brands: 0, users: 0, products: 0, reviews: 0, orders: 0, orderItems: 0 };
+  const counts: SeedCounts = {
+    categories: 0,
+    brands: 0,
+    users: 0,
+    products: 0,
+    reviews: 0,
+    orders: 0,
+    orderItems: 0,
+  };
   let total = totalRows(plan);
   let done = 0;
   // Several chunks in flight: while PostgreSQL inserts one (and runs the
@@ -111,7 +138,10 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
   const write = async <T>(table: SeedTable, rows: Iterable<T>, shape: TableShape<T>) => {
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
-    for (const chunk of chunks(rows, Math.min(chunkSize, rowsPerStatement(shape as TableShape<never>)))) {
+    for (const chunk of chunks(
+      rows,
+      Math.min(chunkSize, rowsPerStatement(shape as TableShape<never>)),
+    )) {
       const job: Promise<void> = insertRows(prisma, shape, chunk)
         .then(
           () => {
@@ -132,8 +162,14 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
   };
 
   const dated = ['createdAt', 'updatedAt'] as const;
-  await write('categories', categoryRows(ctx), { table: 'Category', columns: ['id', 'slug', 'name', ...dated] });
-  await write('brands', brandRows(ctx), { table: 'Brand', columns: ['id', 'slug', 'name', ...dated] });
+  await write('categories', categoryRows(ctx), {
+    table: 'Category',
+    columns: ['id', 'slug', 'name', ...dated],
+  });
+  await write('brands', brandRows(ctx), {
+    table: 'Brand',
+    columns: ['id', 'slug', 'name', ...dated],
+  });
   await write('users', userRows(ctx, { admin, customer }), {
     table: 'User',
     columns: ['id', 'email', 'name', 'role', 'passwordHash', ...dated],
@@ -141,21 +177,49 @@ export async function seedCatalog(prisma: PrismaClient, options: SeedOptions = {
   });
   await write('products', productRows(ctx, facts), {
     table: 'Product',
-    columns: ['id', 'sku', 'name', 'description', 'priceCents', 'stock', 'categoryId', 'brandId', ...dated],
+    columns: [
+      'id',
+      'sku',
+      'name',
+      'description',
+      'priceCents',
+      'stock',
+      'categoryId',
+      'brandId',
+      ...dated,
+    ],
   });
-  await write('reviews', reviewRows(ctx, facts), { table: 'Review', columns: ['id', 'rating', 'body', 'authorId', 'productId', ...dated] });
+  await write('reviews', reviewRows(ctx, facts), {
+    table: 'Review',
+    columns: ['id', 'rating', 'body', 'authorId', 'productId', ...dated],
+  });
   // At most 1,000 orders (planSeed): small enough to hold, and their lines' count is known only once generated.
   const { orders, items } = orderRows(ctx, facts);
   total = done + orders.length + items.length;
-  await write('orders', orders, { table: 'Order', columns: ['id', 'userId', 'status', 'totalCents', ...dated], casts: { status: 'OrderStatus' } });
-  await write('orderItems', items, { table: 'OrderItem', columns: ['id', 'orderId', 'productId', 'quantity', 'unitPriceCents', ...dated] });
+  await write('orders', orders, {
+    table: 'Order',
+    columns: ['id', 'userId', 'status', 'totalCents', ...dated],
+    casts: { status: 'OrderStatus' },
+  });
+  await write('orderItems', items, {
+    table: 'OrderItem',
+    columns: ['id', 'orderId', 'productId', 'quantity', 'unitPriceCents', ...dated],
+  });
   await restartSequences(prisma);
   return counts;
 }
 
 /** Order lines vary per order: estimated at 2.5 per order until the orders are generated. */
 function totalRows(plan: SeedPlan): number {
-  return plan.categories + BRAND_NAMES.length + plan.users + plan.products + plan.reviews + plan.orders + Math.round(plan.orders * 2.5);
+  return (
+    plan.categories +
+    BRAND_NAMES.length +
+    plan.users +
+    plan.products +
+    plan.reviews +
+    plan.orders +
+    Math.round(plan.orders * 2.5)
+  );
 }
 
 function* chunks<T>(rows: Iterable<T>, size: number): Generator<T[]> {

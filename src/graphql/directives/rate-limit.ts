@@ -7,7 +7,14 @@
  * Refusals throw RateLimitedError with the whole seconds until a retry.
  */
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, getNamedType, type GraphQLFieldConfig, type GraphQLSchema, isListType, isNonNullType } from 'graphql';
+import {
+  defaultFieldResolver,
+  getNamedType,
+  type GraphQLFieldConfig,
+  type GraphQLSchema,
+  isListType,
+  isNonNullType,
+} from 'graphql';
 import { RateLimitedError, UnreachableCaseError } from '../../errors/app-error.js';
 import type { RequestStats } from '../../observability/request-stats.js';
 import type {
@@ -53,7 +60,10 @@ const MAX_WINDOW_SECONDS = 86_400;
  * Returns `schema` with every `@rateLimit` field wrapped. Throws, naming the
  * field and the argument, when a directive's arguments make no sense.
  */
-export function applyRateLimitDirective<C>(schema: GraphQLSchema, options: RateLimitDirectiveOptions<C>): GraphQLSchema {
+export function applyRateLimitDirective<C>(
+  schema: GraphQLSchema,
+  options: RateLimitDirectiveOptions<C>,
+): GraphQLSchema {
   const { limiter, identify, stats, ledger } = options;
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
@@ -68,8 +78,13 @@ export function applyRateLimitDirective<C>(schema: GraphQLSchema, options: RateL
           for (const rule of rules) {
             const parts = keyParts(rule, caller, args);
             book?.record(rule, args);
-            const result = book?.take(rule, parts) ?? (await limiter.consume(rule, parts, 1, stats?.(context)));
-            if (!result.allowed) throw new RateLimitedError(rule.field, Math.max(1, Math.ceil(result.msBeforeNext / 1000)));
+            const result =
+              book?.take(rule, parts) ?? (await limiter.consume(rule, parts, 1, stats?.(context)));
+            if (!result.allowed)
+              throw new RateLimitedError(
+                rule.field,
+                Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
+              );
           }
           return resolve(source, args, context, info);
         },
@@ -79,7 +94,11 @@ export function applyRateLimitDirective<C>(schema: GraphQLSchema, options: RateL
 }
 
 /** The field's `@rateLimit` rules in declaration order, validated. */
-export function readRateLimitRules(schema: GraphQLSchema, field: GraphQLFieldConfig<unknown, unknown>, coordinate: string): RateLimitRule[] {
+export function readRateLimitRules(
+  schema: GraphQLSchema,
+  field: GraphQLFieldConfig<unknown, unknown>,
+  coordinate: string,
+): RateLimitRule[] {
   let declared: Record<string, unknown>[];
   try {
     declared = getDirective(schema, field, 'rateLimit') ?? [];
@@ -89,7 +108,12 @@ export function readRateLimitRules(schema: GraphQLSchema, field: GraphQLFieldCon
   return declared.map((args, index) => toRule(args, index, field, coordinate));
 }
 
-function toRule(args: Record<string, unknown>, index: number, field: GraphQLFieldConfig<unknown, unknown>, coordinate: string): RateLimitRule {
+function toRule(
+  args: Record<string, unknown>,
+  index: number,
+  field: GraphQLFieldConfig<unknown, unknown>,
+  coordinate: string,
+): RateLimitRule {
   const fail = (argument: string, problem: string): never => {
     throw new Error(`@rateLimit on ${coordinate}: argument "${argument}" ${problem}`);
   };
@@ -100,22 +124,34 @@ function toRule(args: Record<string, unknown>, index: number, field: GraphQLFiel
   const algorithm = args.algorithm as RateLimitAlgorithm;
   const burst = args.burst as number | null | undefined;
 
-  if (!Number.isInteger(limit) || limit < 1) fail('limit', `must be a positive integer, got ${limit}`);
-  if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW_SECONDS) fail('window', `must be 1..${MAX_WINDOW_SECONDS} seconds, got ${window}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    fail('limit', `must be a positive integer, got ${limit}`);
+  if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW_SECONDS)
+    fail('window', `must be 1..${MAX_WINDOW_SECONDS} seconds, got ${window}`);
   if (by.length === 0) fail('by', 'must name at least one key part');
   if (new Set(by).size !== by.length) fail('by', `names a key part twice: [${by.join(', ')}]`);
   if (by.includes('ARGUMENT')) {
     if (!argument) fail('argument', 'is required when by includes ARGUMENT');
     const target = field.args?.[argument!];
-    if (!target) fail('argument', `must name one of the field's arguments (${Object.keys(field.args ?? {}).join(', ') || 'none'}), got "${argument}"`);
+    if (!target)
+      fail(
+        'argument',
+        `must name one of the field's arguments (${Object.keys(field.args ?? {}).join(', ') || 'none'}), got "${argument}"`,
+      );
     const type = isNonNullType(target!.type) ? target!.type.ofType : target!.type;
     const named = getNamedType(type).name;
-    if (isListType(type) || (named !== 'String' && named !== 'ID')) fail('argument', `must name a String or ID argument, but "${argument}" is ${String(target!.type)}`);
+    if (isListType(type) || (named !== 'String' && named !== 'ID'))
+      fail(
+        'argument',
+        `must name a String or ID argument, but "${argument}" is ${String(target!.type)}`,
+      );
   } else if (argument) {
     fail('argument', `is set to "${argument}" but by does not include ARGUMENT`);
   }
-  if (burst != null && algorithm !== 'TOKEN_BUCKET') fail('burst', `only applies to TOKEN_BUCKET, not ${algorithm}`);
-  if (burst != null && (!Number.isInteger(burst) || burst < 1)) fail('burst', `must be a positive integer, got ${burst}`);
+  if (burst != null && algorithm !== 'TOKEN_BUCKET')
+    fail('burst', `only applies to TOKEN_BUCKET, not ${algorithm}`);
+  if (burst != null && (!Number.isInteger(burst) || burst < 1))
+    fail('burst', `must be a positive integer, got ${burst}`);
 
   return {
     field: coordinate,
@@ -131,7 +167,11 @@ function toRule(args: Record<string, unknown>, index: number, field: GraphQLFiel
 }
 
 /** The key parts of one call, each tagged with its kind so a user id never equals an IP. */
-export function keyParts(rule: RateLimitRule, caller: CallerIdentity, args: Record<string, unknown>): string[] {
+export function keyParts(
+  rule: RateLimitRule,
+  caller: CallerIdentity,
+  args: Record<string, unknown>,
+): string[] {
   return rule.by.map((part) => {
     switch (part) {
       case 'IP':
@@ -140,7 +180,9 @@ export function keyParts(rule: RateLimitRule, caller: CallerIdentity, args: Reco
         return caller.userId === null ? `ip:${caller.ip}` : `user:${caller.userId}`;
       case 'ARGUMENT':
         // Trimmed and lower-cased so "Bob@x.io " and "bob@x.io" share a counter.
-        return `arg:${String(args[rule.argument!] ?? '').trim().toLowerCase()}`;
+        return `arg:${String(args[rule.argument!] ?? '')
+          .trim()
+          .toLowerCase()}`;
       default:
         throw new UnreachableCaseError(part);
     }

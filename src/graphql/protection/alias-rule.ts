@@ -18,7 +18,10 @@ export function maxAliasesRule(maxAliases: number): ValidationRule {
   return (context) => ({
     OperationDefinition(operation) {
       const aliases = foldOperation(context, operation, ALIASES);
-      if (aliases > maxAliases) context.reportError(queryTooComplex(`Query uses ${aliases} aliases; the limit is ${maxAliases}`, operation));
+      if (aliases > maxAliases)
+        context.reportError(
+          queryTooComplex(`Query uses ${aliases} aliases; the limit is ${maxAliases}`, operation),
+        );
       return false;
     },
   });

@@ -7,7 +7,14 @@
  * size). Inline fragments on different types are summed: an upper bound.
  */
 import { getDirective } from '@graphql-tools/utils';
-import { type FieldNode, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule, valueFromASTUntyped } from 'graphql';
+import {
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
+  valueFromASTUntyped,
+} from 'graphql';
 import { foldOperation, type SelectionFold } from './fold-selections.js';
 import { queryTooComplex } from './query-too-complex.js';
 
@@ -49,13 +56,19 @@ export function costLimitRule(options: CostRuleOptions): ValidationRule {
           field: ({ node, def }, children) => {
             const { weight, multipliers } = specOf(def);
             let factor = 1;
-            for (const name of multipliers) factor *= multiplier(node, def, name, variables, options.defaultMultiplier);
+            for (const name of multipliers)
+              factor *= multiplier(node, def, name, variables, options.defaultMultiplier);
             return weight + factor * children;
           },
         };
         const cost = foldOperation(context, operation, fold);
         if (cost > options.maxCost) {
-          context.reportError(queryTooComplex(`Query cost ${Math.ceil(cost)} exceeds the limit of ${options.maxCost}`, operation));
+          context.reportError(
+            queryTooComplex(
+              `Query cost ${Math.ceil(cost)} exceeds the limit of ${options.maxCost}`,
+              operation,
+            ),
+          );
         }
         return false;
       },
@@ -66,21 +79,33 @@ export function costLimitRule(options: CostRuleOptions): ValidationRule {
 function readCost(schema: GraphQLSchema, def: GraphQLField<unknown, unknown>): CostSpec {
   const declared = getDirective(schema, def, 'cost')?.[0];
   if (!declared) return NO_COST_DIRECTIVE;
-  return { weight: Number(declared.weight ?? 1), multipliers: (declared.multipliers as string[] | null | undefined) ?? [] };
+  return {
+    weight: Number(declared.weight ?? 1),
+    multipliers: (declared.multipliers as string[] | null | undefined) ?? [],
+  };
 }
 
 /** The operation's variable defaults, so `query($n: Int = 100000)` cannot hide its list size. */
 function declaredDefaults(operation: OperationDefinitionNode): Record<string, unknown> {
   const defaults: Record<string, unknown> = {};
   for (const definition of operation.variableDefinitions ?? []) {
-    if (definition.defaultValue) defaults[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
+    if (definition.defaultValue)
+      defaults[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
   }
   return defaults;
 }
 
-function multiplier(node: FieldNode, def: GraphQLField<unknown, unknown> | undefined, name: string, variables: Record<string, unknown>, fallback: number): number {
+function multiplier(
+  node: FieldNode,
+  def: GraphQLField<unknown, unknown> | undefined,
+  name: string,
+  variables: Record<string, unknown>,
+  fallback: number,
+): number {
   const argument = node.arguments?.find((a) => a.name.value === name);
-  const value = argument ? valueFromASTUntyped(argument.value, variables) : def?.args.find((a) => a.name === name)?.defaultValue;
+  const value = argument
+    ? valueFromASTUntyped(argument.value, variables)
+    : def?.args.find((a) => a.name === name)?.defaultValue;
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
   // A list argument (e.g. ids) multiplies by its length.
   if (Array.isArray(value)) return value.length;

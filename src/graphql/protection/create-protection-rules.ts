@@ -22,5 +22,9 @@ export interface ProtectionRuleOptions extends Partial<ProtectionOptions> {
 export function createProtectionRules(options: ProtectionRuleOptions = {}): ValidationRule[] {
   const { variables, ...limits } = options;
   const { maxDepth, maxAliases, maxCost, defaultMultiplier } = resolveProtectionOptions(limits);
-  return [maxDepthRule(maxDepth), maxAliasesRule(maxAliases), costLimitRule({ maxCost, defaultMultiplier, variables })];
+  return [
+    maxDepthRule(maxDepth),
+    maxAliasesRule(maxAliases),
+    costLimitRule({ maxCost, defaultMultiplier, variables }),
+  ];
 }

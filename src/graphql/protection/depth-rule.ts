@@ -21,7 +21,10 @@ export function maxDepthRule(maxDepth: number): ValidationRule {
   return (context) => ({
     OperationDefinition(operation) {
       const depth = foldOperation(context, operation, DEPTH);
-      if (depth > maxDepth) context.reportError(queryTooComplex(`Query depth ${depth} exceeds the limit of ${maxDepth}`, operation));
+      if (depth > maxDepth)
+        context.reportError(
+          queryTooComplex(`Query depth ${depth} exceeds the limit of ${maxDepth}`, operation),
+        );
       // The fold has seen the whole operation; nothing below needs visiting.
       return false;
     },

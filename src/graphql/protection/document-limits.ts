@@ -8,7 +8,10 @@ import { DEFAULT_PROTECTION_OPTIONS } from './limits.js';
 import { queryTooComplex } from './query-too-complex.js';
 
 /** A QUERY_TOO_COMPLEX error when `query` is over `maxBytes` (UTF-8), else undefined. */
-export function documentSizeError(query: string, maxBytes: number = DEFAULT_PROTECTION_OPTIONS.maxDocumentBytes): GraphQLError | undefined {
+export function documentSizeError(
+  query: string,
+  maxBytes: number = DEFAULT_PROTECTION_OPTIONS.maxDocumentBytes,
+): GraphQLError | undefined {
   // Every UTF-16 code unit is at least one UTF-8 byte: a long string is over without being scanned.
   const bytes = query.length > maxBytes ? query.length : Buffer.byteLength(query, 'utf8');
   if (bytes <= maxBytes) return undefined;
@@ -17,6 +20,8 @@ export function documentSizeError(query: string, maxBytes: number = DEFAULT_PROT
 }
 
 /** Parse options that enforce the token limit (pass to Apollo's `parseOptions` or to `parse`). */
-export function protectionParseOptions(maxTokens: number = DEFAULT_PROTECTION_OPTIONS.maxTokens): ParseOptions {
+export function protectionParseOptions(
+  maxTokens: number = DEFAULT_PROTECTION_OPTIONS.maxTokens,
+): ParseOptions {
   return { maxTokens };
 }

@@ -48,7 +48,11 @@ export interface DocumentLookup {
 }
 
 /** Folds `operation` with `fold`. */
-export function foldOperation<R>(lookup: DocumentLookup, operation: OperationDefinitionNode, fold: SelectionFold<R>): R {
+export function foldOperation<R>(
+  lookup: DocumentLookup,
+  operation: OperationDefinitionNode,
+  fold: SelectionFold<R>,
+): R {
   const schema = lookup.getSchema();
   const done = new Map<string, R>();
   const inProgress = new Set<string>();
@@ -59,7 +63,10 @@ export function foldOperation<R>(lookup: DocumentLookup, operation: OperationDef
     const definition = lookup.getFragment(name);
     if (!definition || inProgress.has(name)) return fold.empty;
     inProgress.add(name);
-    const result = selections(definition.selectionSet, compositeType(schema, definition.typeCondition.name.value));
+    const result = selections(
+      definition.selectionSet,
+      compositeType(schema, definition.typeCondition.name.value),
+    );
     inProgress.delete(name);
     done.set(name, result);
     return result;
@@ -77,7 +84,9 @@ export function foldOperation<R>(lookup: DocumentLookup, operation: OperationDef
           : fold.empty;
         next = fold.field({ node: selection, parentType, def }, children);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const type = selection.typeCondition ? compositeType(schema, selection.typeCondition.name.value) : parentType;
+        const type = selection.typeCondition
+          ? compositeType(schema, selection.typeCondition.name.value)
+          : parentType;
         next = selections(selection.selectionSet, type);
       } else {
         next = fragment(selection.name.value);
@@ -95,12 +104,18 @@ function compositeType(schema: GraphQLSchema, name: string): GraphQLCompositeTyp
   return isCompositeType(type) ? type : undefined;
 }
 
-function fieldDefinition(schema: GraphQLSchema, parentType: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+function fieldDefinition(
+  schema: GraphQLSchema,
+  parentType: GraphQLCompositeType,
+  name: string,
+): GraphQLField<unknown, unknown> | undefined {
   // The meta fields are not in getFields(); resolve them as graphql's TypeInfo does.
   if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
   if (parentType === schema.getQueryType()) {
     if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
     if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
   }
-  return isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[name] : undefined;
+  return isObjectType(parentType) || isInterfaceType(parentType)
+    ? parentType.getFields()[name]
+    : undefined;
 }

@@ -34,12 +34,16 @@ export const DEFAULT_PROTECTION_OPTIONS: Readonly<ProtectionOptions> = Object.fr
 export const DEFAULT_LIMITS = DEFAULT_PROTECTION_OPTIONS;
 
 /** Fills in defaults; throws naming the option when a value is not a positive integer. */
-export function resolveProtectionOptions(options: Partial<ProtectionOptions> = {}): ProtectionOptions {
+export function resolveProtectionOptions(
+  options: Partial<ProtectionOptions> = {},
+): ProtectionOptions {
   const resolved = { ...DEFAULT_PROTECTION_OPTIONS };
   for (const [name, value] of Object.entries(options) as [keyof ProtectionOptions, unknown][]) {
     if (!(name in DEFAULT_PROTECTION_OPTIONS) || value === undefined) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new Error(`Query protection option ${name} must be a positive integer, got ${String(value)}`);
+      throw new Error(
+        `Query protection option ${name} must be a positive integer, got ${String(value)}`,
+      );
     }
     resolved[name] = value;
   }

@@ -18,12 +18,19 @@ import { resolveProtectionOptions, type ProtectionOptions } from './limits.js';
 /** Verdicts kept per document: one per distinct variables, most recent first. */
 const VERDICTS_PER_DOCUMENT = 256;
 
-export function protectionPlugin<C extends object>(options: Partial<ProtectionOptions> = {}): ApolloServerPlugin<C> {
+export function protectionPlugin<C extends object>(
+  options: Partial<ProtectionOptions> = {},
+): ApolloServerPlugin<C> {
   const limits = resolveProtectionOptions(options);
   const verdicts = new WeakMap<DocumentNode, LRUCache<string, { error: GraphQLError | null }>>();
-  const check = (schema: Parameters<typeof validate>[0], document: DocumentNode, variables: Record<string, unknown>) => {
+  const check = (
+    schema: Parameters<typeof validate>[0],
+    document: DocumentNode,
+    variables: Record<string, unknown>,
+  ) => {
     let byVariables = verdicts.get(document);
-    if (!byVariables) verdicts.set(document, (byVariables = new LRUCache({ max: VERDICTS_PER_DOCUMENT })));
+    if (!byVariables)
+      verdicts.set(document, (byVariables = new LRUCache({ max: VERDICTS_PER_DOCUMENT })));
     const key = JSON.stringify(variables);
     let verdict = byVariables.get(key);
     if (!verdict) {

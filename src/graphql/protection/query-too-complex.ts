@@ -8,7 +8,10 @@ import { QueryTooComplexError } from '../../errors/app-error.js';
 import { ErrorCode } from '../../errors/codes.js';
 
 /** A QUERY_TOO_COMPLEX error; `message` names the limit and the actual value. */
-export function queryTooComplex(message: string, nodes?: ASTNode | readonly ASTNode[]): GraphQLError {
+export function queryTooComplex(
+  message: string,
+  nodes?: ASTNode | readonly ASTNode[],
+): GraphQLError {
   return new GraphQLError(message, {
     nodes,
     originalError: new QueryTooComplexError(message),

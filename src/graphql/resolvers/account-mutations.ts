@@ -2,7 +2,13 @@
  * Sign-in, profile and orders.
  */
 import bcrypt from 'bcryptjs';
-import { AppError, BadInputError, InsufficientStockError, NotFoundError, UnauthenticatedError } from '../../errors/app-error.js';
+import {
+  AppError,
+  BadInputError,
+  InsufficientStockError,
+  NotFoundError,
+  UnauthenticatedError,
+} from '../../errors/app-error.js';
 import { ErrorCode } from '../../errors/codes.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { parseId, parseIntRange, parseText } from '../args.js';
@@ -15,7 +21,8 @@ const MAX_ITEMS = 50;
 
 export const accountMutations: Pick<MutationResolvers, 'login' | 'updateProfile' | 'placeOrder'> = {
   login: async (_, { email, password }, ctx) => {
-    if (email.length > 320 || password.length > 200) throw new BadInputError('email or password too long');
+    if (email.length > 320 || password.length > 200)
+      throw new BadInputError('email or password too long');
     const user = await ctx.db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
     const ok = await bcrypt.compare(password, user?.passwordHash ?? (await unknownUserHash()));
     if (!user || !ok) throw new UnauthenticatedError('Wrong email or password');
@@ -24,9 +31,12 @@ export const accountMutations: Pick<MutationResolvers, 'login' | 'updateProfile'
   },
   updateProfile: async (_, { input }, ctx) => {
     const viewer = requireViewer(ctx);
-    if (input.name == null) throw new BadInputError('input must change at least one field', { argument: 'input' });
+    if (input.name == null)
+      throw new BadInputError('input must change at least one field', { argument: 'input' });
     const name = parseText(input.name, 'input.name', 1, 200);
-    return write('User', String(viewer.id), () => ctx.db.user.update({ where: { id: viewer.id }, data: { name } }));
+    return write('User', String(viewer.id), () =>
+      ctx.db.user.update({ where: { id: viewer.id }, data: { name } }),
+    );
   },
   placeOrder: async (_, { input }, ctx) => {
     const viewer = requireViewer(ctx);
@@ -51,15 +61,21 @@ export const accountMutations: Pick<MutationResolvers, 'login' | 'updateProfile'
         });
         const product = taken[0];
         if (!product) {
-          const current = await tx.product.findUnique({ where: { id: productId }, select: { stock: true } });
+          const current = await tx.product.findUnique({
+            where: { id: productId },
+            select: { stock: true },
+          });
           if (!current) throw new NotFoundError('Product', String(productId));
           throw new InsufficientStockError(String(productId), quantity, current.stock);
         }
         total += product.priceCents * quantity;
         items.push({ productId, quantity, unitPriceCents: product.priceCents });
       }
-      if (total > 2_147_483_647) throw new AppError(ErrorCode.BAD_USER_INPUT, 'order total is too large');
-      return tx.order.create({ data: { userId: viewer.id, totalCents: total, items: { createMany: { data: items } } } });
+      if (total > 2_147_483_647)
+        throw new AppError(ErrorCode.BAD_USER_INPUT, 'order total is too large');
+      return tx.order.create({
+        data: { userId: viewer.id, totalCents: total, items: { createMany: { data: items } } },
+      });
     });
   },
 };

@@ -12,7 +12,8 @@ const SKU = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 function checkPattern(value: string, argument: string, pattern: RegExp): string {
-  if (!pattern.test(value) || value.length > 64) throw new BadInputError(`${argument} has an invalid format`, { argument });
+  if (!pattern.test(value) || value.length > 64)
+    throw new BadInputError(`${argument} has an invalid format`, { argument });
   return value;
 }
 
@@ -21,8 +22,12 @@ function productFields(input: UpdateProductInput) {
   return {
     ...(input.sku != null && { sku: checkPattern(input.sku, 'input.sku', SKU) }),
     ...(input.name != null && { name: parseText(input.name, 'input.name', 1, 200) }),
-    ...(input.description != null && { description: parseText(input.description, 'input.description', 0, 10_000) }),
-    ...(input.priceCents != null && { priceCents: parseIntRange(input.priceCents, 'input.priceCents', 0, MAX_INT) }),
+    ...(input.description != null && {
+      description: parseText(input.description, 'input.description', 0, 10_000),
+    }),
+    ...(input.priceCents != null && {
+      priceCents: parseIntRange(input.priceCents, 'input.priceCents', 0, MAX_INT),
+    }),
     ...(input.stock != null && { stock: parseIntRange(input.stock, 'input.stock', 0, MAX_INT) }),
     ...(input.categoryId != null && { categoryId: parseId(input.categoryId, 'input.categoryId') }),
   };
@@ -30,7 +35,12 @@ function productFields(input: UpdateProductInput) {
 
 export const catalogMutations: Pick<
   MutationResolvers,
-  'createProduct' | 'updateProduct' | 'deleteProduct' | 'createCategory' | 'updateCategory' | 'addReview'
+  | 'createProduct'
+  | 'updateProduct'
+  | 'deleteProduct'
+  | 'createCategory'
+  | 'updateCategory'
+  | 'addReview'
 > = {
   createProduct: async (_, { input }, ctx) => {
     requireAdmin(ctx);
@@ -42,20 +52,27 @@ export const catalogMutations: Pick<
     requireAdmin(ctx);
     const productId = parseId(id);
     const data = productFields(input);
-    if (Object.keys(data).length === 0) throw new BadInputError('input must change at least one field', { argument: 'input' });
+    if (Object.keys(data).length === 0)
+      throw new BadInputError('input must change at least one field', { argument: 'input' });
     return write('Product', id, () => ctx.db.product.update({ where: { id: productId }, data }));
   },
   deleteProduct: async (_, { id }, ctx) => {
     requireAdmin(ctx);
     const productId = parseId(id);
     const ordered = await ctx.db.orderItem.count({ where: { productId } });
-    if (ordered > 0) throw new BadInputError('A product that has been ordered cannot be deleted; set its stock to 0 instead');
+    if (ordered > 0)
+      throw new BadInputError(
+        'A product that has been ordered cannot be deleted; set its stock to 0 instead',
+      );
     await write('Product', id, () => ctx.db.product.delete({ where: { id: productId } }));
     return id;
   },
   createCategory: async (_, { input }, ctx) => {
     requireAdmin(ctx);
-    const data = { slug: checkPattern(input.slug, 'input.slug', SLUG), name: parseText(input.name, 'input.name', 1, 200) };
+    const data = {
+      slug: checkPattern(input.slug, 'input.slug', SLUG),
+      name: parseText(input.name, 'input.name', 1, 200),
+    };
     return write('Category', null, () => ctx.db.category.create({ data }));
   },
   updateCategory: async (_, { id, input }, ctx) => {
@@ -65,7 +82,8 @@ export const catalogMutations: Pick<
       ...(input.slug != null && { slug: checkPattern(input.slug, 'input.slug', SLUG) }),
       ...(input.name != null && { name: parseText(input.name, 'input.name', 1, 200) }),
     };
-    if (Object.keys(data).length === 0) throw new BadInputError('input must change at least one field', { argument: 'input' });
+    if (Object.keys(data).length === 0)
+      throw new BadInputError('input must change at least one field', { argument: 'input' });
     return write('Category', id, () => ctx.db.category.update({ where: { id: categoryId }, data }));
   },
   addReview: async (_, { input }, ctx) => {
@@ -73,7 +91,10 @@ export const catalogMutations: Pick<
     const productId = parseId(input.productId, 'input.productId');
     const rating = parseIntRange(input.rating, 'input.rating', 1, 5);
     const body = parseText(input.body, 'input.body', 1, 5000);
-    if (!(await ctx.loaders.entity('Product').load(productId))) throw new NotFoundError('Product', input.productId);
-    return write('Review', null, () => ctx.db.review.create({ data: { productId, authorId: viewer.id, rating, body } }));
+    if (!(await ctx.loaders.entity('Product').load(productId)))
+      throw new NotFoundError('Product', input.productId);
+    return write('Review', null, () =>
+      ctx.db.review.create({ data: { productId, authorId: viewer.id, rating, body } }),
+    );
   },
 };

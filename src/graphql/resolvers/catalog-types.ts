@@ -5,7 +5,11 @@
  */
 import { andThen } from '../../loaders/index.js';
 import { encodeCursor } from '../../loaders/pages.js';
-import type { ProductConnectionResolvers, ProductEdgeResolvers, ProductResolvers } from '../generated/resolvers-types.js';
+import type {
+  ProductConnectionResolvers,
+  ProductEdgeResolvers,
+  ProductResolvers,
+} from '../generated/resolvers-types.js';
 import { required } from './model-resolvers.js';
 
 export const Product: ProductResolvers = {

@@ -2,7 +2,13 @@
  * Authorization checks and the mapping of database errors to client errors.
  */
 import type { Viewer } from '../../auth/tokens.js';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors/app-error.js';
+import {
+  BadInputError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthenticatedError,
+} from '../../errors/app-error.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { GraphQLContext } from '../context.js';
 
@@ -32,7 +38,8 @@ export async function write<T>(what: string, id: string | null, run: () => Promi
     return await run();
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError) {
-      if (error.code === 'P2002') throw new ConflictError(`A ${what} with that ${uniqueField(error)} already exists`);
+      if (error.code === 'P2002')
+        throw new ConflictError(`A ${what} with that ${uniqueField(error)} already exists`);
       if (error.code === 'P2003') throw new BadInputError(`The referenced record does not exist`);
       if (error.code === 'P2025') throw new NotFoundError(what, id ?? '');
     }

@@ -36,7 +36,10 @@ const handWritten: Resolvers = {
 };
 
 /** The registry's resolvers (model-resolvers.ts) with the hand-written ones merged over them, field by field. */
-export const resolvers: Resolvers = mergeResolvers(modelResolvers(), handWritten as unknown as ResolverMap) as Resolvers;
+export const resolvers: Resolvers = mergeResolvers(
+  modelResolvers(),
+  handWritten as unknown as ResolverMap,
+) as Resolvers;
 
 function mergeResolvers(base: ResolverMap, over: ResolverMap): ResolverMap {
   const out: ResolverMap = { ...base };

@@ -27,7 +27,11 @@ export type ResolverMap = Record<string, Record<string, Resolver>>;
  * A required relation: a dangling reference is a NOT_FOUND, never a null in
  * a non-null field. Synchronous when the value came from L1.
  */
-export function required<T>(what: string, id: number, value: MaybePromise<T | null>): MaybePromise<T> {
+export function required<T>(
+  what: string,
+  id: number,
+  value: MaybePromise<T | null>,
+): MaybePromise<T> {
   return andThen(value, (row) => {
     if (!row) throw new NotFoundError(what, String(id));
     return row;
@@ -45,7 +49,9 @@ export function modelResolvers(): ResolverMap {
     const one = decl.query?.one;
     if (one) map.Query![one] = (_, { id }, ctx) => ctx.data.entity(model, parseId(id as string));
     const all = decl.query?.all;
-    if (all) map.Query![all.field] = (_, __, ctx) => andThen(ctx.data.allIds(model), (ids) => ctx.data.entities(model, ids));
+    if (all)
+      map.Query![all.field] = (_, __, ctx) =>
+        andThen(ctx.data.allIds(model), (ids) => ctx.data.entities(model, ids));
   }
 
   for (const { model, field, fk } of foreignKeys()) {
@@ -60,11 +66,20 @@ export function modelResolvers(): ResolverMap {
     }
     if (fk.list?.view === 'page') {
       of(sdlTypeOf(parent))[fk.list.field] = (row, { first, after }, ctx) =>
-        ctx.data.page({ model, scope: { field, value: row.id }, first: parseFirst(first as number | null | undefined), afterId: afterId(after) });
+        ctx.data.page({
+          model,
+          scope: { field, value: row.id },
+          first: parseFirst(first as number | null | undefined),
+          afterId: afterId(after),
+        });
     } else if (fk.list?.view === 'newest') {
       of(sdlTypeOf(parent))[fk.list.field] = (row, { first }, ctx) =>
-        andThen(ctx.data.newest(model, field, { parentId: row.id, first: parseFirst(first as number | null | undefined) }), (ids) =>
-          ctx.data.entities(model, ids),
+        andThen(
+          ctx.data.newest(model, field, {
+            parentId: row.id,
+            first: parseFirst(first as number | null | undefined),
+          }),
+          (ids) => ctx.data.entities(model, ids),
         );
     }
   }

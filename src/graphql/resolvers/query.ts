@@ -11,7 +11,10 @@ export const Query: QueryResolvers = {
   products: (_, { first, after, categoryId }, ctx) =>
     ctx.data.page({
       model: 'Product',
-      scope: categoryId == null ? null : { field: 'categoryId', value: parseId(categoryId, 'categoryId') },
+      scope:
+        categoryId == null
+          ? null
+          : { field: 'categoryId', value: parseId(categoryId, 'categoryId') },
       first: parseFirst(first),
       afterId: after == null ? 0 : decodeCursor(after),
     }),

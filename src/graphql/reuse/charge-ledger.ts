@@ -22,7 +22,10 @@ export class ChargeLedger implements RateLimitLedger {
   }
 
   /** Decisions already made (and counted) for these checks, used in order by the execution. */
-  precharge(checks: ReadonlyArray<{ rule: RateLimitRule; keyParts: readonly string[] }>, results: readonly RateLimitResult[]): void {
+  precharge(
+    checks: ReadonlyArray<{ rule: RateLimitRule; keyParts: readonly string[] }>,
+    results: readonly RateLimitResult[],
+  ): void {
     checks.forEach((check, i) => {
       const id = checkId(check.rule, check.keyParts);
       const queue = this.decided.get(id);

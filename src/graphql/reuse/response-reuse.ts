@@ -76,9 +76,18 @@ export class ResponseReuse {
    * Remembers that `text` parses to `document` and returns the key of this
    * request's response.
    */
-  keyOf(text: string, document: DocumentNode, operationName: string | null | undefined, variables: unknown): string {
+  keyOf(
+    text: string,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: unknown,
+  ): string {
     let id = documentIds.get(document);
-    if (!id) documentIds.set(document, (id = createHash('sha256').update(print(document)).digest('base64url')));
+    if (!id)
+      documentIds.set(
+        document,
+        (id = createHash('sha256').update(print(document)).digest('base64url')),
+      );
     if (this.texts.get(text) !== id) this.texts.set(text, id);
     return requestKey(id, operationName, variables);
   }
@@ -87,7 +96,8 @@ export class ResponseReuse {
   find(text: string, operationName: unknown, variables: unknown): ReusedResponse | undefined {
     const id = this.texts.get(text);
     if (id === undefined) return undefined;
-    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
+      return undefined;
     return this.store.get(requestKey(id, operationName, variables), this.isCurrent);
   }
 
@@ -104,14 +114,25 @@ export class ResponseReuse {
   }
 
   /** Charges a reused response's rate-limit checks for this caller, in one round trip. */
-  async charge(response: ReusedResponse, caller: CallerIdentity, stats: RequestStats): Promise<Charged> {
-    const checks = response.extra.charges.map(({ rule, args }) => ({ rule, keyParts: keyParts(rule, caller, args) }));
+  async charge(
+    response: ReusedResponse,
+    caller: CallerIdentity,
+    stats: RequestStats,
+  ): Promise<Charged> {
+    const checks = response.extra.charges.map(({ rule, args }) => ({
+      rule,
+      keyParts: keyParts(rule, caller, args),
+    }));
     if (!this.limiter || checks.length === 0) return { checks, results: [], allowed: true };
     const results = await this.limiter.consumeMany(checks, stats);
     return { checks, results, allowed: results.every((r) => r.allowed) };
   }
 }
 
-function requestKey(documentId: string, operationName: string | null | undefined, variables: unknown): string {
+function requestKey(
+  documentId: string,
+  operationName: string | null | undefined,
+  variables: unknown,
+): string {
   return `${documentId}\n${operationName ?? ''}\n${variables === undefined || variables === null ? '{}' : JSON.stringify(variables)}`;
 }

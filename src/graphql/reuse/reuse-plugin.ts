@@ -16,9 +16,20 @@ export function responseReusePlugin(reuse: ResponseReuse): ApolloServerPlugin<Gr
       let key: string | undefined;
       let name: string | null = null;
       return {
-        async didResolveOperation({ schema, document, operation, operationName, request, contextValue: ctx }) {
+        async didResolveOperation({
+          schema,
+          document,
+          operation,
+          operationName,
+          request,
+          contextValue: ctx,
+        }) {
           name = operationName;
-          if (!operation || !isShareable(schema, document, operation) || typeof request.query !== 'string') {
+          if (
+            !operation ||
+            !isShareable(schema, document, operation) ||
+            typeof request.query !== 'string'
+          ) {
             ctx.scope.reads = undefined;
             ctx.ledger = undefined;
             return;
@@ -30,11 +41,17 @@ export function responseReusePlugin(reuse: ResponseReuse): ApolloServerPlugin<Gr
           const reads = ctx.scope.reads;
           if (!key || !reads || response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
-          if (errors?.length || !data || (response.http.status !== undefined && response.http.status !== 200)) return;
+          if (
+            errors?.length ||
+            !data ||
+            (response.http.status !== undefined && response.http.status !== 200)
+          )
+            return;
           // The body exactly as Apollo Server writes it (JSON and a newline), without extensions.
           const body = `${JSON.stringify({ data })}\n`;
           const charges = ctx.ledger?.charges ?? [];
-          if (reuse.keep(key, body, reads, { charges, operationName: name })) ctx.stats.responseReuse = 'stored';
+          if (reuse.keep(key, body, reads, { charges, operationName: name }))
+            ctx.stats.responseReuse = 'stored';
         },
       };
     },

@@ -21,7 +21,11 @@ import {
 
 const memo = new WeakMap<DocumentNode, Map<string, boolean>>();
 
-export function isShareable(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): boolean {
+export function isShareable(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): boolean {
   let byOperation = memo.get(document);
   if (!byOperation) memo.set(document, (byOperation = new Map()));
   const name = operation.name?.value ?? '';
@@ -33,10 +37,15 @@ export function isShareable(schema: GraphQLSchema, document: DocumentNode, opera
   return shareable;
 }
 
-function selectsPrivate(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): boolean {
+function selectsPrivate(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): boolean {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    if (definition.kind === Kind.FRAGMENT_DEFINITION)
+      fragments.set(definition.name.value, definition);
   }
   const visited = new Set<string>();
   const walk = (types: readonly GraphQLNamedType[], selectionSet: SelectionSetNode): boolean => {
@@ -46,11 +55,18 @@ function selectsPrivate(schema: GraphQLSchema, document: DocumentNode, operation
           const field = fieldOf(type, selection.name.value);
           if (!field) continue;
           if (field.astNode?.directives?.some((d) => d.name.value === 'private')) return true;
-          if (selection.selectionSet && walk(possibleTypes(schema, getNamedType(field.type)), selection.selectionSet)) return true;
+          if (
+            selection.selectionSet &&
+            walk(possibleTypes(schema, getNamedType(field.type)), selection.selectionSet)
+          )
+            return true;
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : undefined;
-        if (walk(condition ? possibleTypes(schema, condition) : types, selection.selectionSet)) return true;
+        const condition = selection.typeCondition
+          ? schema.getType(selection.typeCondition.name.value)
+          : undefined;
+        if (walk(condition ? possibleTypes(schema, condition) : types, selection.selectionSet))
+          return true;
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);

@@ -40,7 +40,12 @@ function umdFile(pkg: string, file: string): string {
 function asset(name: string, contentType: string, body: Buffer): PlaygroundAsset {
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
   const ext = path.extname(name);
-  return { fileName: `${name.slice(0, -ext.length)}.${hash}${ext}`, contentType, body, etag: `"${hash}"` };
+  return {
+    fileName: `${name.slice(0, -ext.length)}.${hash}${ext}`,
+    contentType,
+    body,
+    etag: `"${hash}"`,
+  };
 }
 
 let loaded: ReadonlyMap<PlaygroundAssetKey, PlaygroundAsset> | undefined;
@@ -51,10 +56,30 @@ let loaded: ReadonlyMap<PlaygroundAssetKey, PlaygroundAsset> | undefined;
  */
 export function playgroundAssets(): ReadonlyMap<PlaygroundAssetKey, PlaygroundAsset> {
   loaded ??= new Map<PlaygroundAssetKey, PlaygroundAsset>([
-    ['react', asset('react.production.min.js', JS, readFileSync(umdFile('react', 'react.production.min.js')))],
-    ['reactDom', asset('react-dom.production.min.js', JS, readFileSync(umdFile('react-dom', 'react-dom.production.min.js')))],
-    ['graphiqlJs', asset('graphiql.min.js', JS, readFileSync(require.resolve('graphiql/graphiql.min.js')))],
-    ['graphiqlCss', asset('graphiql.min.css', CSS, readFileSync(require.resolve('graphiql/graphiql.min.css')))],
+    [
+      'react',
+      asset(
+        'react.production.min.js',
+        JS,
+        readFileSync(umdFile('react', 'react.production.min.js')),
+      ),
+    ],
+    [
+      'reactDom',
+      asset(
+        'react-dom.production.min.js',
+        JS,
+        readFileSync(umdFile('react-dom', 'react-dom.production.min.js')),
+      ),
+    ],
+    [
+      'graphiqlJs',
+      asset('graphiql.min.js', JS, readFileSync(require.resolve('graphiql/graphiql.min.js'))),
+    ],
+    [
+      'graphiqlCss',
+      asset('graphiql.min.css', CSS, readFileSync(require.resolve('graphiql/graphiql.min.css'))),
+    ],
     ['bootstrap', asset('playground.js', JS, Buffer.from(PLAYGROUND_BOOTSTRAP_JS))],
   ]);
   return loaded;
@@ -67,7 +92,9 @@ export function playgroundAssets(): ReadonlyMap<PlaygroundAssetKey, PlaygroundAs
  */
 export function normalizeAssetBase(assetBase: string): string {
   if (!/^\/[A-Za-z0-9._~/-]*$/.test(assetBase) || assetBase.includes('//')) {
-    throw new RangeError(`assetBase must be an absolute path such as "${DEFAULT_ASSET_BASE}", got ${JSON.stringify(assetBase)}`);
+    throw new RangeError(
+      `assetBase must be an absolute path such as "${DEFAULT_ASSET_BASE}", got ${JSON.stringify(assetBase)}`,
+    );
   }
   return assetBase.replace(/\/+$/, '');
 }
@@ -97,7 +124,9 @@ function acceptsGzip(req: IncomingMessage): boolean {
  * answers GET/HEAD for those paths (304 on a matching ETag, gzip when
  * accepted) and returns false for every other path so the caller can route it.
  */
-export function createPlaygroundAssetHandler(assetBase: string = DEFAULT_ASSET_BASE): PlaygroundAssetHandler {
+export function createPlaygroundAssetHandler(
+  assetBase: string = DEFAULT_ASSET_BASE,
+): PlaygroundAssetHandler {
   const base = normalizeAssetBase(assetBase);
   const byPath = new Map([...playgroundAssets().values()].map((a) => [`${base}/${a.fileName}`, a]));
   // Compressed on first request per asset, then kept: graphiql.min.js is 3.5 MB raw, about 0.8 MB gzipped.

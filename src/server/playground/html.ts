@@ -108,7 +108,13 @@ mutation AddReview {
   },
 ];
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
@@ -133,7 +139,9 @@ export function playgroundHtml(options: PlaygroundHtmlOptions = {}): string {
   const endpoint = options.endpoint ?? '/graphql';
   // The CSP allows connections to our own origin only, so a path is the only endpoint that can work.
   if (!endpoint.startsWith('/') || endpoint.startsWith('//')) {
-    throw new RangeError(`endpoint must be a same-origin path such as "/graphql", got ${JSON.stringify(endpoint)}`);
+    throw new RangeError(
+      `endpoint must be a same-origin path such as "/graphql", got ${JSON.stringify(endpoint)}`,
+    );
   }
   const urls = playgroundAssetUrls(options.assetBase ?? DEFAULT_ASSET_BASE);
   const config = scriptSafeJson({

@@ -13,6 +13,12 @@ export {
   type PlaygroundAssetKey,
 } from './assets.js';
 export { PLAYGROUND_CSP, PLAYGROUND_SECURITY_HEADERS } from './csp.js';
-export { DEFAULT_PLAYGROUND_QUERY, PLAYGROUND_HEADERS, PLAYGROUND_TABS, playgroundHtml, type PlaygroundHtmlOptions } from './html.js';
+export {
+  DEFAULT_PLAYGROUND_QUERY,
+  PLAYGROUND_HEADERS,
+  PLAYGROUND_TABS,
+  playgroundHtml,
+  type PlaygroundHtmlOptions,
+} from './html.js';
 export { sendPlaygroundPage, wantsPlayground } from './page.js';
 export { createPlaygroundRoute } from './route.js';

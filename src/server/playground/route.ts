@@ -13,7 +13,9 @@ import { sendPlaygroundPage, wantsPlayground } from './page.js';
  * request (GraphQL clients included) so the caller keeps routing. Reads the
  * asset files when called, so a missing package fails at start-up.
  */
-export function createPlaygroundRoute(endpoint = '/graphql'): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createPlaygroundRoute(
+  endpoint = '/graphql',
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   const assetBase = `${endpoint.replace(/\/+$/, '')}/assets`;
   const assets = createPlaygroundAssetHandler(assetBase);
   const html = playgroundHtml({ endpoint, assetBase });

@@ -19,7 +19,9 @@ const run = promisify(execFile);
 
 function binDir(): string {
   const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
-  const dir = versions.map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => existsSync(path.join(d, 'initdb')));
+  const dir = versions
+    .map((v) => `/usr/lib/postgresql/${v}/bin`)
+    .find((d) => existsSync(path.join(d, 'initdb')));
   if (!dir) throw new Error('no PostgreSQL binaries in /usr/lib/postgresql/*/bin');
   return dir;
 }
@@ -32,14 +34,24 @@ export interface PostgresReplicaEngine {
   dispose(): Promise<void>;
 }
 
-export async function startPostgresWithReplica(options: { sourceUrl: string; applyDelayMs: number }): Promise<PostgresReplicaEngine> {
+export async function startPostgresWithReplica(options: {
+  sourceUrl: string;
+  applyDelayMs: number;
+}): Promise<PostgresReplicaEngine> {
   const bin = binDir();
   const root = mkdtempSync(path.join(tmpdir(), 'catalog-pg-replica-'));
   chmodSync(root, 0o755);
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(root, Number((await run('id', ['-u', 'postgres'])).stdout.trim()), Number((await run('id', ['-g', 'postgres'])).stdout.trim()));
+  if (asRoot)
+    chownSync(
+      root,
+      Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+      Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+    );
   const as = (command: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]) : run(path.join(bin, command), args);
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args])
+      : run(path.join(bin, command), args);
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const primaryDir = path.join(root, 'primary');
   const replicaDir = path.join(root, 'replica');
@@ -63,21 +75,67 @@ export async function startPostgresWithReplica(options: { sourceUrl: string; app
     },
   };
   try {
-    await as('initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-    const serverOptions = (port: number) => `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${root} -c fsync=off -c wal_level=replica -c max_wal_senders=5`;
-    await as('pg_ctl', ['-D', primaryDir, '-o', serverOptions(primaryPort), '-l', path.join(root, 'primary.log'), '-w', 'start']);
+    await as('initdb', [
+      '-D',
+      primaryDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--no-sync',
+      '-E',
+      'UTF8',
+    ]);
+    const serverOptions = (port: number) =>
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${root} -c fsync=off -c wal_level=replica -c max_wal_senders=5`;
+    await as('pg_ctl', [
+      '-D',
+      primaryDir,
+      '-o',
+      serverOptions(primaryPort),
+      '-l',
+      path.join(root, 'primary.log'),
+      '-w',
+      'start',
+    ]);
     started.push(primaryDir);
     await sql(`postgresql://postgres@127.0.0.1:${primaryPort}/postgres`, 'CREATE DATABASE catalog');
     // The fixture: schema (with its triggers) and rows, copied from a database on the shared server.
-    const dump = await run(path.join(bin, 'pg_dump'), ['--no-owner', '--no-privileges', options.sourceUrl], { maxBuffer: 256 * 1024 * 1024 });
+    const dump = await run(
+      path.join(bin, 'pg_dump'),
+      ['--no-owner', '--no-privileges', options.sourceUrl],
+      { maxBuffer: 256 * 1024 * 1024 },
+    );
     await new Promise<void>((resolve, reject) => {
-      const child = execFile(path.join(bin, 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', engine.primaryUrl], (error) => (error ? reject(error) : resolve()));
+      const child = execFile(
+        path.join(bin, 'psql'),
+        ['-q', '-v', 'ON_ERROR_STOP=1', engine.primaryUrl],
+        (error) => (error ? reject(error) : resolve()),
+      );
       child.stdin!.end(dump.stdout);
     });
-    await as('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--checkpoint=fast']);
+    await as('pg_basebackup', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      replicaDir,
+      '-R',
+      '-X',
+      'stream',
+      '--checkpoint=fast',
+    ]);
     await as('pg_ctl', [
-      '-D', replicaDir, '-o', `${serverOptions(replicaPort)} -c recovery_min_apply_delay=${options.applyDelayMs}ms -c hot_standby=on`,
-      '-l', path.join(root, 'replica.log'), '-w', 'start',
+      '-D',
+      replicaDir,
+      '-o',
+      `${serverOptions(replicaPort)} -c recovery_min_apply_delay=${options.applyDelayMs}ms -c hot_standby=on`,
+      '-l',
+      path.join(root, 'replica.log'),
+      '-w',
+      'start',
     ]);
     started.push(replicaDir);
     const [row] = await sql<{ r: boolean }>(engine.replicaUrl, 'SELECT pg_is_in_recovery() AS r');

@@ -33,7 +33,13 @@ export interface RedisClusterEngine {
 }
 
 async function probe(port: number, ...command: string[]): Promise<string> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -43,7 +49,11 @@ async function probe(port: number, ...command: string[]): Promise<string> {
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
@@ -61,13 +71,30 @@ export async function startRedisCluster(): Promise<RedisClusterEngine> {
     mkdirSync(nodeDir);
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, '--save', '', '--appendonly', 'no',
-        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        nodeDir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '1000',
+      ],
       { stdio: 'ignore' },
     );
     nodes.push({ port, process: child });
   }
-  const live = () => nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
+  const live = () =>
+    nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
   const engine: RedisClusterEngine = {
     nodesSetting: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
     nodes,
@@ -78,7 +105,11 @@ export async function startRedisCluster(): Promise<RedisClusterEngine> {
         .map((line) => line.trim().split(' '))
         .filter((fields) => {
           const flags = fields[2]?.split(',') ?? [];
-          return flags.includes('master') && !flags.some((f) => f.startsWith('fail')) && fields.length > 8;
+          return (
+            flags.includes('master') &&
+            !flags.some((f) => f.startsWith('fail')) &&
+            fields.length > 8
+          );
         })
         .map((fields) => Number(/:(\d+)@/.exec(fields[1]!)![1]));
     },
@@ -92,7 +123,9 @@ export async function startRedisCluster(): Promise<RedisClusterEngine> {
     },
     waitHealthy: async (formerPrimary) => {
       await until('cluster_state:ok on every node', async () => {
-        for (const node of live()) if (!(await probe(node.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        for (const node of live())
+          if (!(await probe(node.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'))
+            return false;
         return formerPrimary === undefined || !(await engine.primaries()).includes(formerPrimary);
       });
     },
@@ -102,13 +135,27 @@ export async function startRedisCluster(): Promise<RedisClusterEngine> {
     },
   };
   try {
-    for (const node of nodes) await until(`node ${node.port} answering`, async () => (await probe(node.port, 'PING')) === 'PONG', 10_000);
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes']);
+    for (const node of nodes)
+      await until(
+        `node ${node.port} answering`,
+        async () => (await probe(node.port, 'PING')) === 'PONG',
+        10_000,
+      );
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas',
+      '1',
+      '--cluster-yes',
+    ]);
     await engine.waitHealthy();
     // Every replica has finished its first sync, so a failover loses only what was written after.
     await until('replicas in sync', async () => {
       const infos = await Promise.all(nodes.map((n) => probe(n.port, 'INFO', 'replication')));
-      return infos.filter((i) => i.includes('role:slave')).every((i) => i.includes('master_link_status:up'));
+      return infos
+        .filter((i) => i.includes('role:slave'))
+        .every((i) => i.includes('master_link_status:up'));
     });
   } catch (error) {
     await engine.dispose();

@@ -24,7 +24,13 @@ export interface RedisSentinelEngine {
 }
 
 async function call(port: number, ...command: string[]): Promise<unknown> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -34,7 +40,11 @@ async function call(port: number, ...command: string[]): Promise<unknown> {
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
@@ -49,10 +59,38 @@ export async function startRedisSentinel(): Promise<RedisSentinelEngine> {
   const [primary, replica] = [await freePort(), await freePort()];
   const sentinels = [await freePort(), await freePort(), await freePort()];
   const server = (port: number, extra: string[]) =>
-    children.push(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], { stdio: 'ignore' }));
+    children.push(
+      spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
+          ...extra,
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
   const engine: RedisSentinelEngine = {
     sentinelsSetting: sentinels.map((p) => `127.0.0.1:${p}`).join(','),
-    primaryPort: async () => Number(((await call(sentinels[0]!, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME)) as string[])[1]),
+    primaryPort: async () =>
+      Number(
+        (
+          (await call(
+            sentinels[0]!,
+            'SENTINEL',
+            'get-master-addr-by-name',
+            MASTER_NAME,
+          )) as string[]
+        )[1],
+      ),
     failover: async () => {
       const before = await engine.primaryPort();
       await call(sentinels[0]!, 'SENTINEL', 'FAILOVER', MASTER_NAME);
@@ -63,17 +101,30 @@ export async function startRedisSentinel(): Promise<RedisSentinelEngine> {
         const role = String(await call(after, 'INFO', 'replication'));
         if (!role.includes('role:master')) return false;
         // Every sentinel names the new primary.
-        for (const port of sentinels) if (Number(((await call(port, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME)) as string[])[1]) !== after) return false;
+        for (const port of sentinels)
+          if (
+            Number(
+              (
+                (await call(port, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME)) as string[]
+              )[1],
+            ) !== after
+          )
+            return false;
         return true;
       });
       return after;
     },
     dispose: async () => {
       await Promise.all(
-        children.filter((c) => c.exitCode === null).map((c) => new Promise<void>((resolve) => {
-          c.once('exit', () => resolve());
-          c.kill('SIGKILL');
-        })),
+        children
+          .filter((c) => c.exitCode === null)
+          .map(
+            (c) =>
+              new Promise<void>((resolve) => {
+                c.once('exit', () => resolve());
+                c.kill('SIGKILL');
+              }),
+          ),
       );
       rmSync(dir, { recursive: true, force: true });
     },
@@ -81,7 +132,9 @@ export async function startRedisSentinel(): Promise<RedisSentinelEngine> {
   try {
     server(primary, []);
     server(replica, ['--replicaof', '127.0.0.1', String(primary)]);
-    await until('replica in sync', async () => String(await call(replica, 'INFO', 'replication')).includes('master_link_status:up'));
+    await until('replica in sync', async () =>
+      String(await call(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+    );
     for (const port of sentinels) {
       const conf = path.join(dir, `sentinel-${port}.conf`);
       writeFileSync(
