@@ -6,9 +6,9 @@
  * listens on the primary.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChecker } from '../../scripts/bench/consistency-checker.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
+import { runScaleChecker } from './scale-checker.js';
 import { deleteKeys } from '../helpers/redis-cleanup.js';
 import { signIn, startTestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
@@ -107,18 +107,12 @@ describe('PostgreSQL read replica', () => {
     'the consistency checker finds no stale read after acknowledgement with a lagging replica',
     { timeout: 90_000 },
     async () => {
-      const report = await runChecker({
+      const report = await runScaleChecker({
         databaseUrl: pg.primaryUrl,
         redisUrl: REDIS_URL,
-        env: { DATABASE_REPLICA_URLS: pg.replicaUrl, RATE_LIMIT_ENABLED: 'false' },
+        env: { DATABASE_REPLICA_URLS: pg.replicaUrl },
         prefix: checkerPrefix,
-        instances: 2,
-        clients: 8,
         durationMs: 12_000,
-        productIds: Array.from({ length: 10 }, (_, i) => i + 1),
-        adminEmail: ADMIN.email,
-        adminPassword: ADMIN.password,
-        writeRatio: 0.1,
       });
       console.log(`replica checker (apply delay 400 ms): ${JSON.stringify(report)}`);
       expect(report.errors).toBe(0);

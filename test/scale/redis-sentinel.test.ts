@@ -5,8 +5,8 @@
  * primary over to the replica in the middle of the load.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChecker } from '../../scripts/bench/consistency-checker.js';
-import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
+import { createFixtureDatabase } from '../helpers/fixture.js';
+import { runScaleChecker } from './scale-checker.js';
 import type { TestDatabase } from '../helpers/test-db.js';
 import {
   MASTER_NAME,
@@ -34,23 +34,15 @@ describe('Redis Sentinel', () => {
       const before = await sentinel.primaryPort();
       let after = before;
       let failoverMs = 0;
-      const report = await runChecker({
+      const report = await runScaleChecker({
         databaseUrl: db.url,
-        redisUrl: '',
         env: {
           REDIS_SENTINELS: sentinel.sentinelsSetting,
           REDIS_SENTINEL_MASTER: MASTER_NAME,
           REDIS_COMMAND_TIMEOUT_MS: '250',
-          RATE_LIMIT_ENABLED: 'false',
         },
         prefix: `se${Math.floor(Math.random() * 1e9)}`,
-        instances: 2,
-        clients: 8,
         durationMs: 15_000,
-        productIds: Array.from({ length: 10 }, (_, i) => i + 1),
-        adminEmail: ADMIN.email,
-        adminPassword: ADMIN.password,
-        writeRatio: 0.1,
         during: async () => {
           const started = Date.now();
           after = await sentinel.failover();

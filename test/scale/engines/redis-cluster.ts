@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { freePort } from '../../../scripts/bench/free-port.js';
+import { redisCommand, until } from './redis-admin.js';
 
 const run = promisify(execFile);
 
@@ -32,35 +32,9 @@ export interface RedisClusterEngine {
   dispose(): Promise<void>;
 }
 
-async function probe(port: number, ...command: string[]): Promise<string> {
-  const client = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return String(await client.call(command[0]!, ...command.slice(1)));
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`redis cluster: ${what} did not happen within ${timeoutMs} ms`);
-}
+/** One command's reply as text. */
+const probe = async (port: number, ...command: string[]) =>
+  String(await redisCommand(port, ...command));
 
 export async function startRedisCluster(): Promise<RedisClusterEngine> {
   const dir = mkdtempSync(path.join(tmpdir(), 'catalog-cluster-'));

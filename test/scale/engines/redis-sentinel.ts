@@ -8,8 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { freePort } from '../../../scripts/bench/free-port.js';
+import { redisCommand, until } from './redis-admin.js';
 
 export const MASTER_NAME = 'catalog';
 
@@ -21,36 +21,6 @@ export interface RedisSentinelEngine {
   /** Promotes the replica and waits until the sentinels and the new primary agree; returns the new primary's port. */
   failover(): Promise<number>;
   dispose(): Promise<void>;
-}
-
-async function call(port: number, ...command: string[]): Promise<unknown> {
-  const client = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await client.call(command[0]!, ...command.slice(1));
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`redis sentinel: ${what} did not happen within ${timeoutMs} ms`);
 }
 
 export async function startRedisSentinel(): Promise<RedisSentinelEngine> {
@@ -83,7 +53,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelEngine> {
     primaryPort: async () =>
       Number(
         (
-          (await call(
+          (await redisCommand(
             sentinels[0]!,
             'SENTINEL',
             'get-master-addr-by-name',
@@ -93,19 +63,24 @@ export async function startRedisSentinel(): Promise<RedisSentinelEngine> {
       ),
     failover: async () => {
       const before = await engine.primaryPort();
-      await call(sentinels[0]!, 'SENTINEL', 'FAILOVER', MASTER_NAME);
+      await redisCommand(sentinels[0]!, 'SENTINEL', 'FAILOVER', MASTER_NAME);
       let after = before;
       await until('the failover', async () => {
         after = await engine.primaryPort();
         if (after === before) return false;
-        const role = String(await call(after, 'INFO', 'replication'));
+        const role = String(await redisCommand(after, 'INFO', 'replication'));
         if (!role.includes('role:master')) return false;
         // Every sentinel names the new primary.
         for (const port of sentinels)
           if (
             Number(
               (
-                (await call(port, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME)) as string[]
+                (await redisCommand(
+                  port,
+                  'SENTINEL',
+                  'get-master-addr-by-name',
+                  MASTER_NAME,
+                )) as string[]
               )[1],
             ) !== after
           )
@@ -133,7 +108,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelEngine> {
     server(primary, []);
     server(replica, ['--replicaof', '127.0.0.1', String(primary)]);
     await until('replica in sync', async () =>
-      String(await call(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+      String(await redisCommand(replica, 'INFO', 'replication')).includes('master_link_status:up'),
     );
     for (const port of sentinels) {
       const conf = path.join(dir, `sentinel-${port}.conf`);
@@ -155,7 +130,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelEngine> {
     // The sentinels see the replica (needed for a failover) and each other.
     await until('sentinels ready', async () => {
       for (const port of sentinels) {
-        const info = String(await call(port, 'INFO', 'sentinel'));
+        const info = String(await redisCommand(port, 'INFO', 'sentinel'));
         if (!/status=ok,address=[^,]+,slaves=1,sentinels=3/.test(info)) return false;
       }
       return true;
