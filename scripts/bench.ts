@@ -252,6 +252,19 @@ async function abuse(): Promise<void> {
   await app.close();
 }
 
+/** Seeds the bench database when it has no catalog yet (the multi-process modes start their own APIs). */
+async function seedIfEmpty(): Promise<void> {
+  const app = await createApp(
+    loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', CACHE_MODE: 'off' }),
+  );
+  try {
+    if (await isDatabaseEmpty(app.prisma))
+      await seedCatalog(app.prisma, { products: Number(values.products) });
+  } finally {
+    await app.close();
+  }
+}
+
 async function main(): Promise<void> {
   await ensureDatabase();
   if (values.abuse) return abuse();
@@ -259,31 +272,13 @@ async function main(): Promise<void> {
     const instances = Number(values.instances);
     if (!(Number.isInteger(instances) && instances >= 2 && instances <= 16))
       throw new Error(`--instances must be 2..16 (got ${values.instances})`);
-    const config = loadConfig({
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-      CACHE_MODE: 'off',
-    });
-    const app = await createApp(config);
-    if (await isDatabaseEmpty(app.prisma))
-      await seedCatalog(app.prisma, { products: Number(values.products) });
-    await app.close();
+    await seedIfEmpty();
     const { DEMO_ADMIN } = await import('../src/db/seed/index.js');
     const { runInstances } = await import('./bench/instances.js');
     return runInstances({ databaseUrl, instances, seconds, concurrency, admin: DEMO_ADMIN });
   }
   if (values.checker) {
-    const config = loadConfig({
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-      CACHE_MODE: 'off',
-    });
-    const app = await createApp(config);
-    if (await isDatabaseEmpty(app.prisma))
-      await seedCatalog(app.prisma, { products: Number(values.products) });
-    await app.close();
+    await seedIfEmpty();
     return checker();
   }
   const results: Array<{ mode: string; query: string; r: Result }> = [];
