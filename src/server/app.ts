@@ -40,6 +40,7 @@ import { DEFAULT_LIMITS } from '../graphql/protection/limits.js';
 import { protectionPlugin } from '../graphql/protection/protection-plugin.js';
 import { ResponseReuse } from '../graphql/reuse/response-reuse.js';
 import { responseReusePlugin } from '../graphql/reuse/reuse-plugin.js';
+import { OperationExecutor } from '../graphql/executor.js';
 import { buildSchema } from '../graphql/schema.js';
 import { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { rateLimitStatusPlugin } from './rate-limit-status-plugin.js';
@@ -267,8 +268,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     known: config.metrics.operationNames,
     maxDynamic: config.metrics.maxOperations,
   });
+  const executor = new OperationExecutor(schema, { compileAfter: config.jitAfter });
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    // Apollo parses, validates and runs the plugins; the executor runs operations (graphql-jit).
+    gateway: executor.asGateway(),
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
