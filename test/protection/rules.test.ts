@@ -279,4 +279,41 @@ describe('the Apollo plugin', () => {
       await server.stop();
     }
   });
+
+  it('keeps a verdict per document and counted variables only: other variables change nothing', async () => {
+    const query =
+      'query($id: ID!, $n: Int = 100000) { product(id: $id) { id } products(first: $n) { edges { node { id } } } }';
+    const read: string[] = [];
+    const errors = validate(
+      schema,
+      parse(query),
+      createProtectionRules({ variables: { id: '1', n: 5 }, onVariableRead: (n) => read.push(n) }),
+    );
+    expect(errors).toEqual([]);
+    // Only the multiplier's variable counts; the id does not.
+    expect(new Set(read)).toEqual(new Set(['n']));
+
+    const server = new ApolloServer({ schema, plugins: [protectionPlugin()] });
+    await server.start();
+    try {
+      // Refused, or let through to execution (where `products` has no resolver here).
+      const status = async (variables: Record<string, unknown>) => {
+        const res = await server.executeOperation({ query, variables });
+        const refused =
+          res.body.kind === 'single' &&
+          res.body.singleResult.errors?.some((e) => e.extensions?.code === 'QUERY_TOO_COMPLEX');
+        return refused ? 'QUERY_TOO_COMPLEX' : 'ok';
+      };
+      expect(await status({ id: '1', n: 5 })).toBe('ok');
+      expect(await status({ id: '2', n: 100000 })).toBe('QUERY_TOO_COMPLEX');
+      expect(await status({ id: '3', n: 5 })).toBe('ok');
+      expect(await status({ id: '4', n: 100000 })).toBe('QUERY_TOO_COMPLEX');
+      // Absent, the declared default (100000) counts; null counts as the default page size.
+      expect(await status({ id: '5' })).toBe('QUERY_TOO_COMPLEX');
+      expect(await status({ id: '6', n: null })).toBe('ok');
+      expect(await status({ id: '7' })).toBe('QUERY_TOO_COMPLEX');
+    } finally {
+      await server.stop();
+    }
+  });
 });

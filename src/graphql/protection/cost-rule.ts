@@ -26,6 +26,12 @@ export interface CostRuleOptions {
    * default, so rules built without variables cannot see `first: $n`.
    */
   variables?: Readonly<Record<string, unknown>>;
+  /**
+   * Told the name of every variable the cost was computed from (those given
+   * to multiplier arguments), so a caller can keep a verdict per document
+   * and the values of those variables only.
+   */
+  onVariableRead?: (name: string) => void;
 }
 
 interface CostSpec {
@@ -49,7 +55,16 @@ export function costLimitRule(options: CostRuleOptions): ValidationRule {
     };
     return {
       OperationDefinition(operation) {
-        const variables = { ...declaredDefaults(operation), ...options.variables };
+        const given = { ...declaredDefaults(operation), ...options.variables };
+        const read = options.onVariableRead;
+        const variables = read
+          ? new Proxy(given, {
+              get: (target, name) => {
+                if (typeof name === 'string') read(name);
+                return target[name as string];
+              },
+            })
+          : given;
         const fold: SelectionFold<number> = {
           empty: 0,
           merge: (a, b) => a + b,

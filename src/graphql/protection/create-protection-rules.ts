@@ -13,6 +13,8 @@ import { resolveProtectionOptions, type ProtectionOptions } from './limits.js';
 export interface ProtectionRuleOptions extends Partial<ProtectionOptions> {
   /** The request's variables, for `@cost` multipliers given as `$variables`. */
   variables?: Readonly<Record<string, unknown>>;
+  /** See CostRuleOptions.onVariableRead. */
+  onVariableRead?: (name: string) => void;
 }
 
 /**
@@ -20,11 +22,11 @@ export interface ProtectionRuleOptions extends Partial<ProtectionOptions> {
  * naming the option, on a limit that is not a positive integer.
  */
 export function createProtectionRules(options: ProtectionRuleOptions = {}): ValidationRule[] {
-  const { variables, ...limits } = options;
+  const { variables, onVariableRead, ...limits } = options;
   const { maxDepth, maxAliases, maxCost, defaultMultiplier } = resolveProtectionOptions(limits);
   return [
     maxDepthRule(maxDepth),
     maxAliasesRule(maxAliases),
-    costLimitRule({ maxCost, defaultMultiplier, variables }),
+    costLimitRule({ maxCost, defaultMultiplier, variables, onVariableRead }),
   ];
 }

@@ -5,9 +5,12 @@
  * (documentSizeError) belongs to the HTTP layer and the token limit to
  * Apollo's `parseOptions` (protectionParseOptions).
  *
- * The verdict depends only on the document and the variables, so it is kept
- * per parsed document (Apollo reuses the parsed document of a query text) and
- * variables: a repeated operation is not walked again.
+ * The verdict depends only on the document and the variables the cost rule
+ * reads (those given to multiplier arguments such as `first`), so it is kept
+ * per parsed document (Apollo reuses the parsed document of a query text)
+ * and the values of those variables only: a repeated operation is not
+ * walked again, even when its other variables (an id, a price) change every
+ * time.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { type DocumentNode, GraphQLError, validate } from 'graphql';
@@ -15,29 +18,48 @@ import { LRUCache } from 'lru-cache';
 import { createProtectionRules } from './create-protection-rules.js';
 import { resolveProtectionOptions, type ProtectionOptions } from './limits.js';
 
-/** Verdicts kept per document: one per distinct variables, most recent first. */
+/** Verdicts kept per document: one per distinct values of the variables that count, most recent first. */
 const VERDICTS_PER_DOCUMENT = 256;
+
+interface DocumentVerdicts {
+  /** The variables the rules read for this document (the same for every request of it). */
+  counted: Set<string>;
+  byValues: LRUCache<string, { error: GraphQLError | null }>;
+}
+
+/** The values of the counted variables; an absent variable differs from a null one (its default counts). */
+function valuesKey(counted: Set<string>, variables: Record<string, unknown>): string {
+  return JSON.stringify(
+    [...counted].map((n) => (Object.hasOwn(variables, n) ? [variables[n]] : 0)),
+  );
+}
 
 export function protectionPlugin<C extends object>(
   options: Partial<ProtectionOptions> = {},
 ): ApolloServerPlugin<C> {
   const limits = resolveProtectionOptions(options);
-  const verdicts = new WeakMap<DocumentNode, LRUCache<string, { error: GraphQLError | null }>>();
+  const verdicts = new WeakMap<DocumentNode, DocumentVerdicts>();
   const check = (
     schema: Parameters<typeof validate>[0],
     document: DocumentNode,
     variables: Record<string, unknown>,
   ) => {
-    let byVariables = verdicts.get(document);
-    if (!byVariables)
-      verdicts.set(document, (byVariables = new LRUCache({ max: VERDICTS_PER_DOCUMENT })));
-    const key = JSON.stringify(variables);
-    let verdict = byVariables.get(key);
-    if (!verdict) {
-      const [error] = validate(schema, document, createProtectionRules({ ...limits, variables }));
-      byVariables.set(key, (verdict = { error: error ?? null }));
+    let known = verdicts.get(document);
+    if (known) {
+      const verdict = known.byValues.get(valuesKey(known.counted, variables));
+      if (verdict) return verdict.error;
+    } else {
+      known = { counted: new Set(), byValues: new LRUCache({ max: VERDICTS_PER_DOCUMENT }) };
+      verdicts.set(document, known);
     }
-    return verdict.error;
+    const counted = known.counted;
+    const [error] = validate(
+      schema,
+      document,
+      createProtectionRules({ ...limits, variables, onVariableRead: (n) => counted.add(n) }),
+    );
+    known.byValues.set(valuesKey(counted, variables), { error: error ?? null });
+    return error ?? null;
   };
   return {
     async requestDidStart() {
