@@ -19,6 +19,8 @@
 export const SHAPE_VERSION = 2;
 
 const MODEL = /^[A-Z][A-Za-z0-9]{0,63}$/;
+/** Built entity keys remembered per model (about 100 bytes each). */
+const ENTITY_KEYS_PER_MODEL = 16_384;
 const PART = /^[A-Za-z0-9_.=-]{1,200}$/;
 /** A namespace: `<CACHE_PREFIX>:<database id>` (see src/db/database-identity.ts). */
 const NAMESPACE = /^[A-Za-z0-9_.=-]{1,64}(:[A-Za-z0-9_.=-]{1,64})?$/;
@@ -37,6 +39,12 @@ export class CacheKeys {
   readonly base: string;
   /** Models and collection fields already validated: keys are built on every L1 lookup. */
   private readonly checked = new Set<string>();
+  /**
+   * Entity keys already built, per model and id: an L1 lookup then reuses
+   * the same string (whose hash V8 keeps) instead of building and hashing a
+   * new one. At most ENTITY_KEYS_PER_MODEL per model; then it starts over.
+   */
+  private readonly entityKeys = new Map<string, Map<number, string>>();
 
   constructor(
     prefix: string,
@@ -51,9 +59,16 @@ export class CacheKeys {
 
   /** The L2 key of one entity. */
   entity(model: string, id: number): string {
+    let byId = this.entityKeys.get(model);
+    const known = byId?.get(id);
+    if (known !== undefined) return known;
     if (!this.checked.has(model)) this.checked.add(checkModel(model));
     const tail = `e:${model}:${checkId(id)}`;
-    return this.shards ? `${this.base}:${this.tagOf(tail)}:${tail}` : `${this.base}:${tail}`;
+    const key = this.shards ? `${this.base}:${this.tagOf(tail)}:${tail}` : `${this.base}:${tail}`;
+    if (!byId) this.entityKeys.set(model, (byId = new Map()));
+    if (byId.size >= ENTITY_KEYS_PER_MODEL) byId.clear();
+    byId.set(id, key);
+    return key;
   }
 
   /** The hash tag of the shard `name` belongs to. */

@@ -64,6 +64,19 @@ describe('keys', () => {
     ).toThrow(RangeError);
     expect(() => new CacheKeys('a:*')).toThrow(RangeError);
   });
+  it('are built once per entity and stay right past the remembered ones', () => {
+    const fresh = new CacheKeys('app', 8);
+    const first = fresh.entity('Product', 42);
+    expect(fresh.entity('Product', 42)).toBe(first);
+    expect(fresh.entity('Category', 42)).not.toBe(first);
+    // Past the per-model bound the memo starts over; keys stay what they were.
+    for (let id = 1; id <= 20_000; id++) fresh.entity('Product', id);
+    expect(fresh.entity('Product', 42)).toBe(first);
+    expect(new CacheKeys('app', 8).entity('Product', 19_999)).toBe(fresh.entity('Product', 19_999));
+    // A remembered id does not let a malformed one through.
+    expect(() => fresh.entity('Product', 42.5)).toThrow(RangeError);
+    expect(() => fresh.entity('Product', -42)).toThrow(RangeError);
+  });
 });
 
 describe('L2 records', () => {
