@@ -85,6 +85,8 @@ export class CatalogCache implements CommitSink {
   private readonly warn: (message: string, error?: unknown) => void;
   /** Whether L1 is in play (usesL1 without the per-type part). */
   private readonly localReads: boolean;
+  /** Own writes whose change-feed echo has not arrived yet: entity key -> version written through, collections bumped. */
+  private readonly echoes = new Map<string, { version: number; bumped: readonly string[] }>();
 
   constructor(options: CacheOptions) {
     const now = options.now ?? Date.now;
@@ -179,38 +181,91 @@ export class CatalogCache implements CommitSink {
    *    batch came from the change feed (every instance receives that itself).
    * Never throws: the write has committed; TTLs bound what a failure leaves.
    */
-  async apply(batch: CommittedBatch): Promise<void> {
+  async apply(committed: CommittedBatch): Promise<void> {
     try {
+      const batch = committed.origin === 'feed' ? this.withoutEcho(committed) : committed;
       const epoch = batch.epoch ?? this.l2.knownEpoch;
       const cached = batch.changes.filter((c) => this.policies.has(c.model));
-      const known = cached.filter((c) => c.row !== undefined);
-      const partial = cached.filter((c) => c.row === undefined);
-      await Promise.all(
-        [...groupByModel(known)].map(([model, list]) =>
-          this.entities.store(
-            model,
-            this.policies.get(model)!,
-            list.map((c) => ({
-              id: c.id,
-              version: c.version,
-              value: c.row ? this.project(model, c.row) : null,
-            })),
-            epoch,
+      const known = [...groupByModel(cached.filter((c) => c.row !== undefined))];
+      const partial = groupByModel(cached.filter((c) => c.row === undefined));
+      // Steps 1 to 3 touch different keys: they wait for one round trip together.
+      const [stored, bumped] = await Promise.all([
+        Promise.all(
+          known.map(([model, list]) =>
+            this.entities.store(
+              model,
+              this.policies.get(model)!,
+              list.map((c) => ({
+                id: c.id,
+                version: c.version,
+                value: c.row ? this.project(model, c.row) : null,
+              })),
+              epoch,
+            ),
           ),
         ),
-      );
-      const { names } = await this.collections.bump(batch.collections);
-      for (const [model, list] of groupByModel(partial))
-        await this.entities.invalidate(model, this.policies.get(model)!, list);
+        this.collections.bump(batch.collections),
+        Promise.all(
+          [...partial].map(([model, list]) =>
+            this.entities.invalidate(model, this.policies.get(model)!, list),
+          ),
+        ),
+      ]);
       if (batch.origin === 'write') {
+        known.forEach(([, list], i) => {
+          if (stored[i]) this.rememberEcho(list, bumped.l2 ? bumped.names : []);
+        });
         await this.bus?.publish(
           cached.map((c) => ({ key: this.keys.entity(c.model, c.id), version: c.version })),
-          names,
+          bumped.names,
         );
       }
     } catch (error) {
       this.warn('applying committed changes to the cache failed', error);
     }
+  }
+
+  /**
+   * Notes changes this instance wrote through (L2 answered) and the
+   * collections it bumped for them, so their echo on the change feed (every
+   * write comes back there) can skip what is already done.
+   */
+  private rememberEcho(changes: readonly CommittedChange[], bumped: readonly string[]): void {
+    for (const c of changes) {
+      const key = this.keys.entity(c.model, c.id);
+      this.echoes.delete(key);
+      this.echoes.set(key, { version: c.version, bumped });
+      if (this.echoes.size > MAX_ECHOES) this.echoes.delete(this.echoes.keys().next().value!);
+    }
+  }
+
+  /**
+   * A change-feed batch without what this instance's own write already did:
+   * a change at the version it wrote through (L2 then holds that version or
+   * a newer one, so the fence would change nothing) and the bumps of the
+   * collections that write bumped (a bump after the commit is what counts,
+   * and the write's was one). Anything else, or a change seen at another
+   * version, is applied as usual.
+   */
+  private withoutEcho(batch: CommittedBatch): CommittedBatch {
+    if (this.echoes.size === 0) return batch;
+    const changes: CommittedChange[] = [];
+    const done = new Set<string>();
+    for (const c of batch.changes) {
+      const key = this.policies.has(c.model) ? this.keys.entity(c.model, c.id) : undefined;
+      const echo = key === undefined ? undefined : this.echoes.get(key);
+      if (echo?.version === c.version) {
+        this.echoes.delete(key!);
+        for (const name of echo.bumped) done.add(name);
+      } else changes.push(c);
+    }
+    if (done.size === 0 && changes.length === batch.changes.length) return batch;
+    this.metrics?.cacheFeedEchoes.inc();
+    return {
+      ...batch,
+      changes,
+      collections: batch.collections.filter((c) => !done.has(this.keys.collectionName(c))),
+    };
   }
 
   /** See CommitSink.changesLost: drops all of L1 and fences L2 by an epoch advance. */
@@ -351,6 +406,9 @@ export class CatalogCache implements CommitSink {
     this.responses?.clear();
   }
 }
+
+/** Own writes remembered until their change-feed echo arrives (the feed answers within milliseconds). */
+const MAX_ECHOES = 4096;
 
 function groupByModel(changes: readonly CommittedChange[]): Map<string, CommittedChange[]> {
   const map = new Map<string, CommittedChange[]>();

@@ -365,22 +365,24 @@ export class EntityCache {
    * Writes values of committed changes through to both tiers, each guarded
    * by version. `epoch` is the L2 epoch known before the write ran: if it has
    * moved since, a change L2 missed may be newer, so a fence is stored
-   * instead of the value.
+   * instead of the value. Resolves true when L2 answered (it then holds each
+   * entry's version, or a newer one, or a fence), false when it was not reached.
    */
   async store(
     model: string,
     policy: CachePolicy,
     entries: ReadonlyArray<{ id: number; version: number; value: unknown }>,
     epoch: number | undefined = this.rt.l2.knownEpoch,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const rt = this.rt;
-    if (!usesL2(rt) || entries.length === 0) return;
+    if (!usesL2(rt) || entries.length === 0) return false;
     const { fills, l1 } = this.records(model, policy, entries, epoch ?? 0);
     const outcomes = await rt.l2.writeEntities(
       fills.map((f): EntityWrite => ({ ...f, fence: false })),
       epoch,
     );
     this.setL1(policy, l1, outcomes);
+    return outcomes !== undefined;
   }
 
   /**

@@ -66,6 +66,7 @@ export interface Metrics {
   readonly redisRoundTrips: Counter;
   readonly redisFailures: Counter;
   readonly invalidationsPublished: Counter;
+  readonly cacheFeedEchoes: Counter;
   readonly invalidationsReceived: Counter;
   readonly invalidationDelay: Histogram;
   readonly l1Flushes: Counter<'reason'>;
@@ -212,6 +213,11 @@ export function createMetrics(
     invalidationsPublished: new Counter({
       name: name('cache_invalidations_published_total'),
       help: 'Invalidation messages published',
+      registers,
+    }),
+    cacheFeedEchoes: new Counter({
+      name: name('cache_feed_echoes_total'),
+      help: "Change-feed notifications of this instance's own writes, whose fence and bumps the write had already done",
       registers,
     }),
     invalidationsReceived: new Counter({

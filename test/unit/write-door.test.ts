@@ -3,7 +3,7 @@
  * no services: two instances share an in-memory L2 driver (as they would
  * share Redis) and an in-memory hub (as they would share pub/sub).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { waitFor } from '../helpers/eventually.js';
 import {
   CatalogCache,
@@ -217,5 +217,64 @@ describe('the write door', () => {
     ).toBe(true);
     expect(a.l1.entries + b.l1.entries).toBe(0);
     expect(await load(b, 7, [row(7, 1, 'x')])).toEqual({ value: row(7, 1, 'x'), calls: 1 });
+  });
+
+  it("skips the change feed's echo of its own write, and applies every other feed change", async () => {
+    // Spied before the instances exist: the L2 store binds the driver's methods.
+    const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
+    const bumps = vi.spyOn(MemoryL2Driver.prototype, 'bumpCollections');
+    onTestFinished(() => vi.restoreAllMocks());
+    const { a, b } = instances();
+    // Both have checked L2 (a first read does), so writes reach it.
+    await load(a, 8, [row(8, 1, 'old')]);
+    await load(b, 8, []);
+    writes.mockClear();
+    bumps.mockClear();
+    const category = { model: 'Product', field: 'categoryId', value: 3 };
+    await a.apply({
+      changes: [{ model: 'Product', id: 8, version: 2, row: row(8, 2, 'new') }],
+      collections: [category],
+      origin: 'write',
+    });
+    expect([writes.mock.calls.length, bumps.mock.calls.length]).toEqual([1, 1]);
+    // The feed reports the same commit: nothing left to do.
+    const echo: CommittedBatch = {
+      changes: [{ model: 'Product', id: 8, version: 2, row: undefined }],
+      collections: [category],
+      origin: 'feed',
+    };
+    await a.apply(echo);
+    expect([writes.mock.calls.length, bumps.mock.calls.length]).toEqual([1, 1]);
+    expect(a.l1.get(a.keys.entity('Product', 8))?.value).toMatchObject({ name: 'new' });
+    // Another instance did not make the write: it applies the feed in full.
+    await b.apply(echo);
+    expect([writes.mock.calls.length, bumps.mock.calls.length]).toEqual([2, 2]);
+    // A later change to the same row (another service's write) is fenced as usual.
+    await a.apply({ ...echo, changes: [{ model: 'Product', id: 8, version: 3, row: undefined }] });
+    expect([writes.mock.calls.length, bumps.mock.calls.length]).toEqual([3, 3]);
+    expect(a.l1.get(a.keys.entity('Product', 8))).toBeUndefined();
+  });
+
+  it('applies the echo in full when its own write-through did not reach L2', async () => {
+    const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
+    onTestFinished(() => vi.restoreAllMocks());
+    const { a } = instances();
+    await load(a, 9, [row(9, 3, 'old')]);
+    writes.mockClear();
+    writes.mockRejectedValueOnce(new Error('L2 unreachable'));
+    await a.apply({
+      changes: [{ model: 'Product', id: 9, version: 4, row: row(9, 4, 'x') }],
+      collections: [],
+      origin: 'write',
+    });
+    await a.apply({
+      changes: [{ model: 'Product', id: 9, version: 4, row: undefined }],
+      collections: [],
+      origin: 'feed',
+    });
+    expect(writes).toHaveBeenCalledTimes(2);
+    expect(writes.mock.calls[1]![1].map((w) => [w.key, w.version, w.fence])).toEqual([
+      [a.keys.entity('Product', 9), 4, true],
+    ]);
   });
 });
