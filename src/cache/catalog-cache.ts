@@ -85,8 +85,11 @@ export class CatalogCache implements CommitSink {
   private readonly warn: (message: string, error?: unknown) => void;
   /** Whether L1 is in play (usesL1 without the per-type part). */
   private readonly localReads: boolean;
-  /** Own writes whose change-feed echo has not arrived yet: entity key -> version written through, collections bumped. */
-  private readonly echoes = new Map<string, { version: number; bumped: readonly string[] }>();
+  /** Own writes whose change-feed echo has not arrived yet: entity key -> version, and the write's outcome. */
+  private readonly echoes = new Map<
+    string,
+    { version: number; done: Promise<readonly string[] | undefined> }
+  >();
 
   constructor(options: CacheOptions) {
     const now = options.now ?? Date.now;
@@ -182,8 +185,11 @@ export class CatalogCache implements CommitSink {
    * Never throws: the write has committed; TTLs bound what a failure leaves.
    */
   async apply(committed: CommittedBatch): Promise<void> {
+    // The feed's echo of this write may arrive while it is being applied: it waits for the outcome.
+    const settle = committed.origin === 'write' ? this.expectEcho(committed) : undefined;
+    let outcome: readonly string[] | undefined;
     try {
-      const batch = committed.origin === 'feed' ? this.withoutEcho(committed) : committed;
+      const batch = committed.origin === 'feed' ? await this.withoutEcho(committed) : committed;
       const epoch = batch.epoch ?? this.l2.knownEpoch;
       const cached = batch.changes.filter((c) => this.policies.has(c.model));
       const known = [...groupByModel(cached.filter((c) => c.row !== undefined))];
@@ -212,9 +218,9 @@ export class CatalogCache implements CommitSink {
         ),
       ]);
       if (batch.origin === 'write') {
-        known.forEach(([, list], i) => {
-          if (stored[i]) this.rememberEcho(list, bumped.l2 ? bumped.names : []);
-        });
+        // Every row was written through (L2 answered): the echo has nothing left to do.
+        if (stored.every(Boolean) && partial.size === 0) outcome = bumped.l2 ? bumped.names : [];
+        settle?.(outcome);
         await this.bus?.publish(
           cached.map((c) => ({ key: this.keys.entity(c.model, c.id), version: c.version })),
           bumped.names,
@@ -222,44 +228,53 @@ export class CatalogCache implements CommitSink {
       }
     } catch (error) {
       this.warn('applying committed changes to the cache failed', error);
+    } finally {
+      settle?.(outcome);
     }
   }
 
   /**
-   * Notes changes this instance wrote through (L2 answered) and the
-   * collections it bumped for them, so their echo on the change feed (every
-   * write comes back there) can skip what is already done.
+   * Notes the changes of a write being applied, so that their echo on the
+   * change feed (every write comes back there) can skip what the write does.
+   * The returned function settles it: with the collections the write bumped
+   * when every change reached L2, undefined otherwise (the echo is then
+   * applied in full). Settling twice keeps the first outcome.
    */
-  private rememberEcho(changes: readonly CommittedChange[], bumped: readonly string[]): void {
-    for (const c of changes) {
+  private expectEcho(batch: CommittedBatch): (bumped: readonly string[] | undefined) => void {
+    let settle: (bumped: readonly string[] | undefined) => void = () => undefined;
+    const done = new Promise<readonly string[] | undefined>((resolve) => (settle = resolve));
+    for (const c of batch.changes) {
+      if (!this.policies.has(c.model)) continue;
       const key = this.keys.entity(c.model, c.id);
       this.echoes.delete(key);
-      this.echoes.set(key, { version: c.version, bumped });
+      this.echoes.set(key, { version: c.version, done });
       if (this.echoes.size > MAX_ECHOES) this.echoes.delete(this.echoes.keys().next().value!);
     }
+    return settle;
   }
 
   /**
-   * A change-feed batch without what this instance's own write already did:
-   * a change at the version it wrote through (L2 then holds that version or
-   * a newer one, so the fence would change nothing) and the bumps of the
-   * collections that write bumped (a bump after the commit is what counts,
-   * and the write's was one). Anything else, or a change seen at another
-   * version, is applied as usual.
+   * A change-feed batch without what this instance's own write did (or is
+   * doing): a change at the version it wrote through (L2 then holds that
+   * version or a newer one, so the fence would change nothing) and the bumps
+   * of the collections that write bumped (a bump after the commit is what
+   * counts, and the write's was one). Anything else, a change seen at
+   * another version, or a write that did not reach L2, is applied as usual.
    */
-  private withoutEcho(batch: CommittedBatch): CommittedBatch {
+  private async withoutEcho(batch: CommittedBatch): Promise<CommittedBatch> {
     if (this.echoes.size === 0) return batch;
     const changes: CommittedChange[] = [];
     const done = new Set<string>();
     for (const c of batch.changes) {
       const key = this.policies.has(c.model) ? this.keys.entity(c.model, c.id) : undefined;
       const echo = key === undefined ? undefined : this.echoes.get(key);
-      if (echo?.version === c.version) {
-        this.echoes.delete(key!);
-        for (const name of echo.bumped) done.add(name);
+      const bumped = echo?.version === c.version ? await echo.done : undefined;
+      if (bumped) {
+        if (this.echoes.get(key!) === echo) this.echoes.delete(key!);
+        for (const name of bumped) done.add(name);
       } else changes.push(c);
     }
-    if (done.size === 0 && changes.length === batch.changes.length) return batch;
+    if (changes.length === batch.changes.length) return batch;
     this.metrics?.cacheFeedEchoes.inc();
     return {
       ...batch,

@@ -223,7 +223,7 @@ describe('the write door', () => {
     // Spied before the instances exist: the L2 store binds the driver's methods.
     const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
     const bumps = vi.spyOn(MemoryL2Driver.prototype, 'bumpCollections');
-    onTestFinished(() => vi.restoreAllMocks());
+    onTestFinished(() => void vi.restoreAllMocks());
     const { a, b } = instances();
     // Both have checked L2 (a first read does), so writes reach it.
     await load(a, 8, [row(8, 1, 'old')]);
@@ -257,7 +257,7 @@ describe('the write door', () => {
 
   it('applies the echo in full when its own write-through did not reach L2', async () => {
     const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
-    onTestFinished(() => vi.restoreAllMocks());
+    onTestFinished(() => void vi.restoreAllMocks());
     const { a } = instances();
     await load(a, 9, [row(9, 3, 'old')]);
     writes.mockClear();
@@ -276,5 +276,27 @@ describe('the write door', () => {
     expect(writes.mock.calls[1]![1].map((w) => [w.key, w.version, w.fence])).toEqual([
       [a.keys.entity('Product', 9), 4, true],
     ]);
+  });
+
+  it('an echo that arrives while its write is still being applied waits for it, then skips', async () => {
+    const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
+    onTestFinished(() => void vi.restoreAllMocks());
+    const { a } = instances();
+    await load(a, 10, [row(10, 1, 'old')]);
+    writes.mockClear();
+    const write = a.apply({
+      changes: [{ model: 'Product', id: 10, version: 2, row: row(10, 2, 'new') }],
+      collections: [],
+      origin: 'write',
+    });
+    // The notification often beats the write-through's round trip.
+    const echo = a.apply({
+      changes: [{ model: 'Product', id: 10, version: 2, row: undefined }],
+      collections: [],
+      origin: 'feed',
+    });
+    await Promise.all([write, echo]);
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(a.l1.get(a.keys.entity('Product', 10))?.value).toMatchObject({ name: 'new' });
   });
 });
