@@ -22,6 +22,7 @@ import type {
 } from './contracts.js';
 import { CollectionCache, type CollectionRef } from './collection-cache.js';
 import { EntityCache } from './entity-cache.js';
+import { FeedEchoes, type WriteOutcome } from './feed-echoes.js';
 import { InvalidationBus } from './invalidation-bus.js';
 import { CacheKeys } from './keys.js';
 import { type L1Entry, L1Store } from './l1-store.js';
@@ -85,11 +86,8 @@ export class CatalogCache implements CommitSink {
   private readonly warn: (message: string, error?: unknown) => void;
   /** Whether L1 is in play (usesL1 without the per-type part). */
   private readonly localReads: boolean;
-  /** Own writes whose change-feed echo has not arrived yet: entity key -> version, and the write's outcome. */
-  private readonly echoes = new Map<
-    string,
-    { version: number; done: Promise<readonly string[] | undefined> }
-  >();
+  /** Own writes until their change-feed echo arrives (see feed-echoes.ts). */
+  private readonly echoes: FeedEchoes;
 
   constructor(options: CacheOptions) {
     const now = options.now ?? Date.now;
@@ -147,6 +145,10 @@ export class CatalogCache implements CommitSink {
         ? new ResponseStore({ maxBytes: reuseBytes })
         : undefined;
     const metrics = options.metrics;
+    this.echoes = new FeedEchoes({
+      keyOf: (c) => (this.policies.has(c.model) ? this.keys.entity(c.model, c.id) : undefined),
+      nameOf: (c) => this.keys.collectionName(c),
+    });
     this.bus =
       options.transport &&
       new InvalidationBus({
@@ -174,22 +176,25 @@ export class CatalogCache implements CommitSink {
 
   /**
    * The write door: applies a committed batch to both tiers, then tells the
-   * other instances. In order:
+   * other instances:
    * 1. write-through of full rows, projected to their cacheable shape
    *    (deletes become versioned "not found" entries, so an older fill
    *    cannot resurrect them), version-guarded, under the batch's epoch;
    * 2. collection bumps;
    * 3. fences for partly known rows (readers reload them);
-   * 4. publish (key, version) pairs and collections on the bus, unless the
-   *    batch came from the change feed (every instance receives that itself).
-   * Never throws: the write has committed; TTLs bound what a failure leaves.
+   * 4. once 1 to 3 are done (they run together), publish (key, version)
+   *    pairs and collections on the bus, unless the batch came from the
+   *    change feed (every instance receives that itself).
+   * A feed batch that echoes this instance's own write first loses what that
+   * write did (feed-echoes.ts). Never throws: the write has committed; TTLs
+   * bound what a failure leaves.
    */
   async apply(committed: CommittedBatch): Promise<void> {
     // The feed's echo of this write may arrive while it is being applied: it waits for the outcome.
-    const settle = committed.origin === 'write' ? this.expectEcho(committed) : undefined;
-    let outcome: readonly string[] | undefined;
+    const settle = committed.origin === 'write' ? this.echoes.expect(committed) : undefined;
+    let outcome: WriteOutcome;
     try {
-      const batch = committed.origin === 'feed' ? await this.withoutEcho(committed) : committed;
+      const batch = committed.origin === 'feed' ? await this.stripEcho(committed) : committed;
       const epoch = batch.epoch ?? this.l2.knownEpoch;
       const cached = batch.changes.filter((c) => this.policies.has(c.model));
       const known = [...groupByModel(cached.filter((c) => c.row !== undefined))];
@@ -233,54 +238,11 @@ export class CatalogCache implements CommitSink {
     }
   }
 
-  /**
-   * Notes the changes of a write being applied, so that their echo on the
-   * change feed (every write comes back there) can skip what the write does.
-   * The returned function settles it: with the collections the write bumped
-   * when every change reached L2, undefined otherwise (the echo is then
-   * applied in full). Settling twice keeps the first outcome.
-   */
-  private expectEcho(batch: CommittedBatch): (bumped: readonly string[] | undefined) => void {
-    let settle: (bumped: readonly string[] | undefined) => void = () => undefined;
-    const done = new Promise<readonly string[] | undefined>((resolve) => (settle = resolve));
-    for (const c of batch.changes) {
-      if (!this.policies.has(c.model)) continue;
-      const key = this.keys.entity(c.model, c.id);
-      this.echoes.delete(key);
-      this.echoes.set(key, { version: c.version, done });
-      if (this.echoes.size > MAX_ECHOES) this.echoes.delete(this.echoes.keys().next().value!);
-    }
-    return settle;
-  }
-
-  /**
-   * A change-feed batch without what this instance's own write did (or is
-   * doing): a change at the version it wrote through (L2 then holds that
-   * version or a newer one, so the fence would change nothing) and the bumps
-   * of the collections that write bumped (a bump after the commit is what
-   * counts, and the write's was one). Anything else, a change seen at
-   * another version, or a write that did not reach L2, is applied as usual.
-   */
-  private async withoutEcho(batch: CommittedBatch): Promise<CommittedBatch> {
-    if (this.echoes.size === 0) return batch;
-    const changes: CommittedChange[] = [];
-    const done = new Set<string>();
-    for (const c of batch.changes) {
-      const key = this.policies.has(c.model) ? this.keys.entity(c.model, c.id) : undefined;
-      const echo = key === undefined ? undefined : this.echoes.get(key);
-      const bumped = echo?.version === c.version ? await echo.done : undefined;
-      if (bumped) {
-        if (this.echoes.get(key!) === echo) this.echoes.delete(key!);
-        for (const name of bumped) done.add(name);
-      } else changes.push(c);
-    }
-    if (changes.length === batch.changes.length) return batch;
-    this.metrics?.cacheFeedEchoes.inc();
-    return {
-      ...batch,
-      changes,
-      collections: batch.collections.filter((c) => !done.has(this.keys.collectionName(c))),
-    };
+  /** A feed batch without what this instance's own write did (counted when something was stripped). */
+  private async stripEcho(batch: CommittedBatch): Promise<CommittedBatch> {
+    const rest = await this.echoes.strip(batch);
+    if (rest !== batch) this.metrics?.cacheFeedEchoes.inc();
+    return rest;
   }
 
   /** See CommitSink.changesLost: drops all of L1 and fences L2 by an epoch advance. */
@@ -421,9 +383,6 @@ export class CatalogCache implements CommitSink {
     this.responses?.clear();
   }
 }
-
-/** Own writes remembered until their change-feed echo arrives (the feed answers within milliseconds). */
-const MAX_ECHOES = 4096;
 
 function groupByModel(changes: readonly CommittedChange[]): Map<string, CommittedChange[]> {
   const map = new Map<string, CommittedChange[]>();
