@@ -48,4 +48,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
 # `prisma migrate deploy`; exits when done), then replace the shell with Node
 # so SIGTERM reaches the server's drain handler (it drains for up to
 # SHUTDOWN_TIMEOUT_MS, 8 s by default, inside `docker stop`'s 10 s).
-CMD ["sh", "-c", "node dist/scripts/migrate.js && exec node dist/src/server/main.js"]
+CMD ["sh", "-c", "node dist/scripts/migrate.js && exec node --max-semi-space-size=32 dist/src/server/main.js"]
