@@ -75,6 +75,7 @@ export interface Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly graphqlOperations: Counter<'operation' | 'type'>;
+  readonly graphqlCompilations: Counter<'outcome'>;
   readonly graphqlDuration: Histogram<'operation' | 'type'>;
   readonly graphqlErrors: Counter<'operation' | 'code'>;
   /** Connects the scrape-time gauges to live state; until then they read 0. */
@@ -266,6 +267,12 @@ export function createMetrics(
       name: name('graphql_operations_total'),
       help: 'GraphQL operations by operation name (bounded; otherwise "other") and type',
       labelNames: ['operation', 'type'],
+      registers,
+    }),
+    graphqlCompilations: new Counter({
+      name: name('graphql_jit_compilations_total'),
+      help: 'Operations compiled by graphql-jit (outcome "compiled"), or refused by it and left to graphql-js ("refused")',
+      labelNames: ['outcome'],
       registers,
     }),
     graphqlDuration: new Histogram({

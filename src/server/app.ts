@@ -268,7 +268,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     known: config.metrics.operationNames,
     maxDynamic: config.metrics.maxOperations,
   });
-  const executor = new OperationExecutor(schema, { compileAfter: config.jitAfter });
+  const executor = new OperationExecutor(schema, {
+    compileAfter: config.jitAfter,
+    onCompile: (outcome) => metrics.graphqlCompilations.inc({ outcome }),
+  });
   const apollo = new ApolloServer<GraphQLContext>({
     // Apollo parses, validates and runs the plugins; the executor runs operations (graphql-jit).
     gateway: executor.asGateway(),

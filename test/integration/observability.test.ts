@@ -66,6 +66,11 @@ describe('metrics', () => {
       );
     await t.query('query BadId { product(id: "x") { id } }');
     const after = await scrape();
+    // A document is compiled once (GRAPHQL_JIT_AFTER=1), however often it runs.
+    const compiled = (text: string) =>
+      sample(text, 'catalog_graphql_jit_compilations_total', { outcome: 'compiled' });
+    for (let i = 0; i < 3; i++) await t.query('query JitOnce { categories { id } }');
+    expect(compiled(await scrape()) - compiled(after)).toBe(1);
     const again = await scrape();
 
     expect(
