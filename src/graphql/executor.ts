@@ -55,10 +55,25 @@ export class OperationExecutor {
     context: unknown,
   ): Promise<ExecutionResult> | ExecutionResult {
     const compiled = this.compiledFor(document, operationName ?? '');
-    if (compiled) {
-      const result = compiled.query(undefined, context, variables);
-      return isPromise(result) ? result.then(withGraphQLErrors) : withGraphQLErrors(result);
-    }
+    if (!compiled) return this.interpret(document, operationName, variables, context);
+    const result = compiled.query(undefined, context, variables);
+    const settle = (r: ExecutionResult) =>
+      // No data at all: the variables were refused before any field ran.
+      // graphql-js reports that with the variable's AST node, which Apollo
+      // needs to answer BAD_USER_INPUT (graphql-jit's errors carry none).
+      r.data === undefined && r.errors?.length
+        ? this.interpret(document, operationName, variables, context)
+        : withGraphQLErrors(r);
+    return isPromise(result) ? result.then(settle) : settle(result);
+  }
+
+  /** Executes with graphql-js. */
+  private interpret(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | undefined,
+    context: unknown,
+  ): Promise<ExecutionResult> | ExecutionResult {
     return execute({
       schema: this.schema,
       document,

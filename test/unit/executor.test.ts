@@ -50,6 +50,8 @@ const QUERIES: Array<[string, Record<string, unknown>?]> = [
   ['{ items(first: 3) { id strict } }'],
   ['{ item(id: "2") { id strict } missing { id } }'],
   ['query($n: Int!) { items(first: $n) { id } }', { n: 2 }],
+  ['query($n: Int!) { items(first: $n) { id } }', { n: 'two' }],
+  ['query($n: Int!) { items(first: $n) { id } }', {}],
 ];
 
 /** Results as JSON, errors as what a client sees of them. */
@@ -132,6 +134,18 @@ describe('OperationExecutor', () => {
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
         },
       ]);
+      // Variables that do not coerce are the client's mistake, as with graphql-js.
+      for (const variables of [{ id: { no: 1 } }, {}]) {
+        const res = await apollo.executeOperation({
+          query: 'query($id: ID!) { item(id: $id) { id } }',
+          variables,
+        });
+        expect(res.http.status).toBe(400);
+        expect(
+          res.body.kind === 'single' &&
+            res.body.singleResult.errors?.map((e) => e.extensions?.code),
+        ).toEqual(['BAD_USER_INPUT']);
+      }
       const missing = await answer('{ missing { id } }');
       expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       expect(missing.errors?.[0]?.path).toEqual(['missing']);
