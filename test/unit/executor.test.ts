@@ -50,6 +50,12 @@ const QUERIES: Array<[string, Record<string, unknown>?]> = [
   ['{ items(first: 3) { id strict } }'],
   ['{ item(id: "2") { id strict } missing { id } }'],
   ['query($n: Int!) { items(first: $n) { id } }', { n: 2 }],
+  ['query($s: Boolean!) { items(first: 2) { id name @skip(if: $s) p: price } }', { s: true }],
+  [
+    'query($s: Boolean!) { a: item(id: "1") { ...F @include(if: $s) } } fragment F on Item { id name }',
+    { s: false },
+  ],
+  ['{ __typename items(first: 1) { __typename id } }'],
   ['query($n: Int!) { items(first: $n) { id } }', { n: 'two' }],
   ['query($n: Int!) { items(first: $n) { id } }', {}],
 ];
