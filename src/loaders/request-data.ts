@@ -36,16 +36,16 @@ export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders
     return policies.get(model);
   };
 
-  /** One view of a collection: L1, else its loader. */
+  /** One view of a collection: L1, else its loader (made only then: a warm request makes none). */
   const collection = <K, V>(
     memberModel: string,
     ref: CollectionRef,
-    loader: DataLoader<K, V, string>,
+    loader: () => DataLoader<K, V, string>,
     key: K,
   ): MaybePromise<V> => {
     const p = policy(memberModel);
     const entry = p && cache.readCollection(p, ref, stats, scope.reads);
-    return entry ? (entry.value as V) : loader.load(key);
+    return entry ? (entry.value as V) : loader().load(key);
   };
 
   return {
@@ -79,26 +79,26 @@ export function createRequestData(deps: LoaderDeps, scope: RequestScope, loaders
     },
     /** An id-ordered page of a model's rows (all, or one parent's). */
     page: (key: PageKey): MaybePromise<Page> =>
-      collection(key.model, pageRef(key), loaders.page(key.model), key),
+      collection(key.model, pageRef(key), () => loaders.page(key.model), key),
     /** The total behind a page. */
     count: (model: ModelName, parent: ParentScope | null): MaybePromise<number> =>
-      collection(model, countRef(model, parent), loaders.count(model), { parent }),
+      collection(model, countRef(model, parent), () => loaders.count(model), { parent }),
     /** The newest ids of `model` whose foreign key `field` is `key.parentId`. */
     newest: (model: ModelName, field: string, key: ChildKey): MaybePromise<number[]> =>
-      collection(model, newestRef(model, field, key), loaders.newest(model, field), key),
+      collection(model, newestRef(model, field, key), () => loaders.newest(model, field), key),
     /** The ids of every row of a model. */
     allIds: (model: ModelName): MaybePromise<number[]> =>
       collection(
         model,
         allRef(model),
-        loaders.allIds(model) as DataLoader<'all', number[], string>,
+        () => loaders.allIds(model) as DataLoader<'all', number[], string>,
         'all' as const,
       ),
     ratingStats: (productId: number): MaybePromise<RatingStats> =>
       collection(
         'Review',
         ratingStatsRef(productId),
-        loaders.ratingStats as DataLoader<number, RatingStats, string>,
+        () => loaders.ratingStats as DataLoader<number, RatingStats, string>,
         productId,
       ),
   };
