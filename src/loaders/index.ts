@@ -3,36 +3,68 @@
  * share across requests: DataLoader memoizes, and per-viewer loaders must not
  * leak).
  */
-import { createCatalogLoaders } from './catalog-loaders.js';
+import { type CatalogLoaders, createCatalogLoaders } from './catalog-loaders.js';
 import { countingReads } from './counting-reads.js';
 import type { LoaderDeps, RequestScope } from './loader-deps.js';
 import { createPrivateLoaders, type PrivateLoaders } from './private-loaders.js';
 import { createRelationLoaders, type RelationLoaders } from './relation-loaders.js';
 import { createRequestData } from './request-data.js';
 
-export function createLoaders(shared: LoaderDeps, scope: RequestScope) {
+export function createLoaders(shared: LoaderDeps, scope: RequestScope): RequestLoaders {
   // Reads through this request's view of the client count its SQL statements.
-  const deps: LoaderDeps = { ...shared, prisma: countingReads(shared.prisma, scope.stats) };
-  // Most requests use few of these: they are made on first use, not per request.
-  let relations: RelationLoaders | undefined;
-  let personal: PrivateLoaders | undefined;
-  const related = () => (relations ??= createRelationLoaders(deps, scope));
-  const own = () => (personal ??= createPrivateLoaders(deps, scope));
-  return {
-    ...createCatalogLoaders(deps, scope),
-    get ratingStats() {
-      return related().ratingStats;
-    },
-    get userPrivate() {
-      return own().userPrivate;
-    },
-    get ordersByUser() {
-      return own().ordersByUser;
-    },
-    get orderItems() {
-      return own().orderItems;
-    },
-  };
+  return new RequestLoaders(
+    { ...shared, prisma: countingReads(shared.prisma, scope.stats) },
+    scope,
+  );
+}
+
+/**
+ * One request's loaders. The catalog loaders are made per model on first
+ * use (catalog-loaders.ts); the relation and private ones, which most
+ * requests never touch, on first read of one of them. A class, so that
+ * the lazy ones are prototype getters rather than accessors defined on
+ * every request's object.
+ */
+class RequestLoaders {
+  readonly entity: CatalogLoaders['entity'];
+  readonly page: CatalogLoaders['page'];
+  readonly count: CatalogLoaders['count'];
+  readonly newest: CatalogLoaders['newest'];
+  readonly allIds: CatalogLoaders['allIds'];
+  private relations: RelationLoaders | undefined;
+  private personal: PrivateLoaders | undefined;
+
+  constructor(
+    private readonly deps: LoaderDeps,
+    private readonly scope: RequestScope,
+  ) {
+    const catalog = createCatalogLoaders(deps, scope);
+    this.entity = catalog.entity;
+    this.page = catalog.page;
+    this.count = catalog.count;
+    this.newest = catalog.newest;
+    this.allIds = catalog.allIds;
+  }
+
+  get ratingStats(): RelationLoaders['ratingStats'] {
+    return (this.relations ??= createRelationLoaders(this.deps, this.scope)).ratingStats;
+  }
+
+  get userPrivate(): PrivateLoaders['userPrivate'] {
+    return this.own().userPrivate;
+  }
+
+  get ordersByUser(): PrivateLoaders['ordersByUser'] {
+    return this.own().ordersByUser;
+  }
+
+  get orderItems(): PrivateLoaders['orderItems'] {
+    return this.own().orderItems;
+  }
+
+  private own(): PrivateLoaders {
+    return (this.personal ??= createPrivateLoaders(this.deps, this.scope));
+  }
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
