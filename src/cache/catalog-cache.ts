@@ -238,6 +238,12 @@ export class CatalogCache implements CommitSink {
     }
   }
 
+  /** See CommitSink.writing. */
+  writing(model: string, id: number): () => void {
+    if (!this.policies.has(model)) return () => undefined;
+    return this.echoes.writing(this.keys.entity(model, id));
+  }
+
   /** A feed batch without what this instance's own write did (counted when something was stripped). */
   private async stripEcho(batch: CommittedBatch): Promise<CommittedBatch> {
     const rest = await this.echoes.strip(batch);

@@ -49,4 +49,11 @@ export interface CommitSink {
    * notifications may have been lost): L1 is flushed and L2 fenced by an epoch advance.
    */
   changesLost(reason: 'change-feed'): void;
+  /**
+   * A write of one known row is about to run outside a transaction: its
+   * change-feed echo, should it arrive before the write reaches `apply`,
+   * waits for it. Call the result once the write has been applied or has
+   * failed.
+   */
+  writing?(model: string, id: number): () => void;
 }

@@ -5,8 +5,10 @@
  * already done, provided the write reached L2. FeedEchoes remembers each
  * write while it is applied and strips its echo from the feed's batch:
  *
- * - the write is noted before its first round trip, since the notification
- *   often arrives first; an echo then waits for the write's outcome;
+ * - a write of one known row is announced before it runs (`writing`), and
+ *   every write is noted when it reaches the write door, before its first
+ *   round trip: the notification often arrives before either, and an echo
+ *   then waits for the write's outcome;
  * - only a change at exactly the written version is stripped, and only when
  *   every row of the write was written through (L2 answered), so L2 holds
  *   that version or a newer one; otherwise the echo is applied in full;
@@ -29,10 +31,31 @@ export interface FeedEchoesOptions {
 
 export class FeedEchoes {
   private readonly pending = new Map<string, { version: number; done: Promise<WriteOutcome> }>();
+  /** Writes announced before they run (`writing`), until they reach the write door or fail. */
+  private readonly running = new Map<string, Promise<void>>();
   private readonly max: number;
 
   constructor(private readonly options: FeedEchoesOptions) {
     this.max = options.max ?? 4096;
+  }
+
+  /**
+   * Notes a write about to run on `key`: an echo for that key that arrives
+   * before the write reaches the write door waits until it does (or fails:
+   * call the result either way).
+   */
+  writing(key: string): () => void {
+    let end: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const before = this.running.get(key);
+    // Overlapping writes of one row: the echo waits for all of them.
+    const all = before ? Promise.all([before, ended]).then(() => undefined) : ended;
+    this.running.set(key, all);
+    if (this.running.size > this.max) this.running.delete(this.running.keys().next().value!);
+    return () => {
+      end();
+      if (this.running.get(key) === all) this.running.delete(key);
+    };
   }
 
   /** Notes a write about to be applied; call the result once with its outcome (later calls are ignored). */
@@ -51,11 +74,13 @@ export class FeedEchoes {
 
   /** The feed's batch without what a remembered write did; the same batch when there is nothing to strip. */
   async strip(batch: CommittedBatch): Promise<CommittedBatch> {
-    if (this.pending.size === 0) return batch;
+    if (this.pending.size === 0 && this.running.size === 0) return batch;
     const changes: CommittedChange[] = [];
     const bumped = new Set<string>();
     for (const c of batch.changes) {
       const key = this.options.keyOf(c);
+      const running = key === undefined ? undefined : this.running.get(key);
+      if (running && this.pending.get(key!)?.version !== c.version) await running;
       const echo = key === undefined ? undefined : this.pending.get(key);
       const outcome = echo?.version === c.version ? await echo.done : undefined;
       if (outcome) {

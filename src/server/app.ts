@@ -249,6 +249,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           await replicaRouter.committed();
           await cache.apply(batch);
         },
+        writing: (model, id) => cache.writing(model, id),
       }
     : cache;
   // Writes through this client reach the cache's write door after commit.

@@ -299,4 +299,44 @@ describe('the write door', () => {
     expect(writes).toHaveBeenCalledTimes(1);
     expect(a.l1.get(a.keys.entity('Product', 10))?.value).toMatchObject({ name: 'new' });
   });
+
+  it('an echo that beats its write to the door waits for the write announced before it ran', async () => {
+    const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
+    onTestFinished(() => void vi.restoreAllMocks());
+    const { a } = instances();
+    await load(a, 11, [row(11, 1, 'old')]);
+    writes.mockClear();
+    // The extension announces the update of row 11, then runs it...
+    const done = a.writing('Product', 11);
+    // ...the commit's notification arrives before the UPDATE's answer does...
+    const echo = a.apply({
+      changes: [{ model: 'Product', id: 11, version: 2, row: undefined }],
+      collections: [],
+      origin: 'feed',
+    });
+    await settle();
+    expect(writes).not.toHaveBeenCalled();
+    // ...then the answer: the write door writes the row through; the echo has nothing left to do.
+    await a.apply({
+      changes: [{ model: 'Product', id: 11, version: 2, row: row(11, 2, 'new') }],
+      collections: [],
+      origin: 'write',
+    });
+    done();
+    await echo;
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(a.l1.get(a.keys.entity('Product', 11))?.value).toMatchObject({ name: 'new' });
+
+    // A write that failed ends its announcement: a later change of the row is applied in full.
+    const failed = a.writing('Product', 11);
+    const other = a.apply({
+      changes: [{ model: 'Product', id: 11, version: 3, row: undefined }],
+      collections: [],
+      origin: 'feed',
+    });
+    failed();
+    await other;
+    expect(writes).toHaveBeenCalledTimes(2);
+    expect(a.l1.get(a.keys.entity('Product', 11))).toBeUndefined();
+  });
 });

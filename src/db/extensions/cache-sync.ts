@@ -29,11 +29,14 @@ export interface CacheSyncOptions {
    * starts (a write-through is only valid under the epoch known before the
    * write, since an epoch advanced later may cover a newer change L2 missed).
    */
-  sink: Pick<CommitSink, 'apply' | 'knownEpoch'>;
+  sink: Pick<CommitSink, 'apply' | 'knownEpoch' | 'writing'>;
 }
 
 type Row = Record<string, unknown>;
 type Tx = Pick<PrismaClient, 'product'>;
+
+/** Writes of the one row `where.id` names. */
+const SINGLE_ROW = new Set(['update', 'upsert', 'delete']);
 
 const WRITES = new Set([
   'create',
@@ -65,25 +68,35 @@ export function cacheSync(options: CacheSyncOptions) {
             if (!WRITES.has(operation)) return query(args);
             const current = scope.getStore();
             const epoch = current ? undefined : options.sink.knownEpoch;
-            const reader = (current?.client ?? client) as Record<
-              string,
-              { findMany(a: unknown): Promise<Row[]> }
-            >;
-            const { result, batch } = await captureWrite(
-              options.relations,
-              model,
-              operation,
-              args as Row,
-              query as (a: unknown) => Promise<unknown>,
-              reader,
-            );
-            if (current) {
-              current.batch.changes.push(...batch.changes);
-              current.batch.collections.push(...batch.collections);
-            } else {
-              await options.sink.apply({ ...batch, epoch });
+            // One known row outside a transaction: its change-feed echo may beat the write's answer.
+            const id = (args as { where?: { id?: unknown } }).where?.id;
+            const done =
+              !current && typeof id === 'number' && SINGLE_ROW.has(operation)
+                ? options.sink.writing?.(model, id)
+                : undefined;
+            try {
+              const reader = (current?.client ?? client) as Record<
+                string,
+                { findMany(a: unknown): Promise<Row[]> }
+              >;
+              const { result, batch } = await captureWrite(
+                options.relations,
+                model,
+                operation,
+                args as Row,
+                query as (a: unknown) => Promise<unknown>,
+                reader,
+              );
+              if (current) {
+                current.batch.changes.push(...batch.changes);
+                current.batch.collections.push(...batch.collections);
+              } else {
+                await options.sink.apply({ ...batch, epoch });
+              }
+              return result;
+            } finally {
+              done?.();
             }
-            return result;
           },
         },
       },

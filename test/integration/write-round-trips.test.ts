@@ -1,0 +1,72 @@
+/**
+ * What one write costs the cache in Redis round trips (redis_round_trips_total:
+ * the write-through and the collection bumps; the bus message travels on the
+ * transport), and that the change feed's echo of the same write costs
+ * nothing more (src/cache/feed-echoes.ts), while a `psql` write of the same
+ * row still reaches the cache through the feed. Real PostgreSQL and Redis.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
+import { ADMIN, loadFixture } from '../helpers/fixture.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestDatabase, sql, type TestDatabase } from '../helpers/test-db.js';
+
+const UPDATE = `mutation($id: ID!, $p: Int!) { updateProduct(id: $id, input: { priceCents: $p }) { id priceCents } }`;
+const READ = `query($id: ID!) { product(id: $id) { id priceCents } }`;
+
+let db: TestDatabase;
+let redis: RedisServer;
+let a: TestApp;
+let admin: Record<string, string>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  redis = await startRedisServer();
+  // Rate limits off: only the cache counts round trips.
+  a = await startTestApp({
+    databaseUrl: db.url,
+    env: { REDIS_URL: redis.url, RATE_LIMIT_ENABLED: 'false' },
+  });
+  await loadFixture(a.app.prisma);
+  admin = await signIn(a, ADMIN.email, ADMIN.password);
+});
+
+afterAll(async () => {
+  await a?.close();
+  await redis?.stop();
+  await db?.drop();
+});
+
+const trips = async () =>
+  (await a.app.metrics.redisRoundTrips.get()).values.reduce((n, v) => n + v.value, 0);
+const echoes = async () =>
+  (await a.app.metrics.cacheFeedEchoes.get()).values.reduce((n, v) => n + v.value, 0);
+
+describe('one write', () => {
+  it('costs two cache round trips (write-through, bumps); its change-feed echo costs none', async () => {
+    const WRITES = 10;
+    await a.query(UPDATE, { id: '1', p: 1 }, admin);
+    await eventually(async () => expect(await echoes()).toBe(1));
+    const echoesBefore = await echoes();
+    const tripsBefore = await trips();
+    for (let i = 0; i < WRITES; i++) {
+      const res = await a.query(UPDATE, { id: String(1 + (i % 3)), p: 500 + i }, admin);
+      expect(res.body.errors).toBeUndefined();
+    }
+    // Every echo has arrived and was recognised.
+    await eventually(async () => expect((await echoes()) - echoesBefore).toBe(WRITES));
+    // The write-through and the bumps, sent together; the echo's fence and bumps would double it.
+    expect((await trips()) - tripsBefore).toBe(2 * WRITES);
+  });
+
+  it('a write that bypasses the API still reaches the cache through the feed', async () => {
+    const before = await a.query<{ product: { priceCents: number } }>(READ, { id: '2' });
+    expect(before.body.errors).toBeUndefined();
+    await sql(db.url, `UPDATE "Product" SET "priceCents" = 777 WHERE id = 2`);
+    await eventually(async () => {
+      const res = await a.query<{ product: { priceCents: number } }>(READ, { id: '2' });
+      expect(res.body.data?.product.priceCents).toBe(777);
+    });
+  });
+});
