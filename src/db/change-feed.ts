@@ -71,11 +71,7 @@ export class ChangeFeed {
       this.options.channel ?? CHANGE_FEED_CHANNEL,
       (payload) => {
         const batch = parseChange(payload, relations);
-        // Applied after the I/O callbacks already due: when this is the echo
-        // of this instance's own write, whose UPDATE answer arrived at the
-        // same moment, the write door has then taken the write in hand and
-        // the echo can skip what it does (src/cache/feed-echoes.ts).
-        if (batch) setImmediate(() => void sink.apply(batch));
+        if (batch) void sink.apply(batch);
       },
       // Notifications may have been lost while reconnecting.
       () => sink.changesLost('change-feed'),

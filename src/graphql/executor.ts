@@ -25,6 +25,7 @@ import {
   printSchema,
 } from 'graphql';
 import { compileQuery, type CompiledQuery, isCompiledQuery } from 'graphql-jit';
+import { andThen } from '../loaders/index.js';
 
 type Gateway = ApolloServerOptionsWithGateway<never>['gateway'];
 type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
@@ -64,7 +65,7 @@ export class OperationExecutor {
       r.data === undefined && r.errors?.length
         ? this.interpret(document, operationName, variables, context)
         : withGraphQLErrors(r);
-    return isPromise(result) ? result.then(settle) : settle(result);
+    return andThen(result, settle);
   }
 
   /** Executes with graphql-js. */
@@ -143,10 +144,6 @@ export class OperationExecutor {
       async stop() {},
     };
   }
-}
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**

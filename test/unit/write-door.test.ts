@@ -8,6 +8,7 @@ import { waitFor } from '../helpers/eventually.js';
 import {
   CatalogCache,
   type CachePolicy,
+  type CollectionId,
   type CommittedBatch,
   MemoryHub,
   MemoryL2Driver,
@@ -61,6 +62,37 @@ const load = (cache: CatalogCache, id: number, rows: Array<ReturnType<typeof row
   return result.then((values) => ({ value: values[0], calls }));
 };
 const settle = () => new Promise((r) => setTimeout(r, 0));
+/** A committed write of one product, as the extension hands it over. */
+const written = (id: number, version: number, name: string, collections: CollectionId[] = []) =>
+  ({
+    changes: [{ model: 'Product', id, version, row: row(id, version, name) }],
+    collections,
+    origin: 'write',
+  }) satisfies CommittedBatch;
+/** A change of one product as the change feed reports it: keys only. */
+const feedChange = (id: number, version: number, collections: CollectionId[] = []) =>
+  ({
+    changes: [{ model: 'Product', id, version, row: undefined }],
+    collections,
+    origin: 'feed',
+  }) satisfies CommittedBatch;
+
+/**
+ * Two instances with L2's writes and bumps spied on (before the instances
+ * exist: the L2 store binds the driver's methods); `a` has read product
+ * `id` at version 1, so it has checked L2 and its writes reach it.
+ */
+async function spied(id: number) {
+  const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
+  const bumps = vi.spyOn(MemoryL2Driver.prototype, 'bumpCollections');
+  onTestFinished(() => void vi.restoreAllMocks());
+  const made = instances();
+  await load(made.a, id, [row(id, 1, 'old')]);
+  await load(made.b, id, []);
+  writes.mockClear();
+  bumps.mockClear();
+  return { ...made, writes, bumps };
+}
 
 describe('the write door', () => {
   it('writes a committed row through to L2 and L1, and the other instance drops its older L1 copy', async () => {
@@ -220,29 +252,12 @@ describe('the write door', () => {
   });
 
   it("skips the change feed's echo of its own write, and applies every other feed change", async () => {
-    // Spied before the instances exist: the L2 store binds the driver's methods.
-    const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
-    const bumps = vi.spyOn(MemoryL2Driver.prototype, 'bumpCollections');
-    onTestFinished(() => void vi.restoreAllMocks());
-    const { a, b } = instances();
-    // Both have checked L2 (a first read does), so writes reach it.
-    await load(a, 8, [row(8, 1, 'old')]);
-    await load(b, 8, []);
-    writes.mockClear();
-    bumps.mockClear();
+    const { a, b, writes, bumps } = await spied(8);
     const category = { model: 'Product', field: 'categoryId', value: 3 };
-    await a.apply({
-      changes: [{ model: 'Product', id: 8, version: 2, row: row(8, 2, 'new') }],
-      collections: [category],
-      origin: 'write',
-    });
+    await a.apply(written(8, 2, 'new', [category]));
     expect([writes.mock.calls.length, bumps.mock.calls.length]).toEqual([1, 1]);
     // The feed reports the same commit: nothing left to do.
-    const echo: CommittedBatch = {
-      changes: [{ model: 'Product', id: 8, version: 2, row: undefined }],
-      collections: [category],
-      origin: 'feed',
-    };
+    const echo = feedChange(8, 2, [category]);
     await a.apply(echo);
     expect([writes.mock.calls.length, bumps.mock.calls.length]).toEqual([1, 1]);
     expect(a.l1.get(a.keys.entity('Product', 8))?.value).toMatchObject({ name: 'new' });
@@ -250,28 +265,16 @@ describe('the write door', () => {
     await b.apply(echo);
     expect([writes.mock.calls.length, bumps.mock.calls.length]).toEqual([2, 2]);
     // A later change to the same row (another service's write) is fenced as usual.
-    await a.apply({ ...echo, changes: [{ model: 'Product', id: 8, version: 3, row: undefined }] });
+    await a.apply(feedChange(8, 3, [category]));
     expect([writes.mock.calls.length, bumps.mock.calls.length]).toEqual([3, 3]);
     expect(a.l1.get(a.keys.entity('Product', 8))).toBeUndefined();
   });
 
   it('applies the echo in full when its own write-through did not reach L2', async () => {
-    const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
-    onTestFinished(() => void vi.restoreAllMocks());
-    const { a } = instances();
-    await load(a, 9, [row(9, 3, 'old')]);
-    writes.mockClear();
+    const { a, writes } = await spied(9);
     writes.mockRejectedValueOnce(new Error('L2 unreachable'));
-    await a.apply({
-      changes: [{ model: 'Product', id: 9, version: 4, row: row(9, 4, 'x') }],
-      collections: [],
-      origin: 'write',
-    });
-    await a.apply({
-      changes: [{ model: 'Product', id: 9, version: 4, row: undefined }],
-      collections: [],
-      origin: 'feed',
-    });
+    await a.apply(written(9, 4, 'x'));
+    await a.apply(feedChange(9, 4));
     expect(writes).toHaveBeenCalledTimes(2);
     expect(writes.mock.calls[1]![1].map((w) => [w.key, w.version, w.fence])).toEqual([
       [a.keys.entity('Product', 9), 4, true],
@@ -279,49 +282,25 @@ describe('the write door', () => {
   });
 
   it('an echo that arrives while its write is still being applied waits for it, then skips', async () => {
-    const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
-    onTestFinished(() => void vi.restoreAllMocks());
-    const { a } = instances();
-    await load(a, 10, [row(10, 1, 'old')]);
-    writes.mockClear();
-    const write = a.apply({
-      changes: [{ model: 'Product', id: 10, version: 2, row: row(10, 2, 'new') }],
-      collections: [],
-      origin: 'write',
-    });
+    const { a, writes } = await spied(10);
+    const write = a.apply(written(10, 2, 'new'));
     // The notification often beats the write-through's round trip.
-    const echo = a.apply({
-      changes: [{ model: 'Product', id: 10, version: 2, row: undefined }],
-      collections: [],
-      origin: 'feed',
-    });
+    const echo = a.apply(feedChange(10, 2));
     await Promise.all([write, echo]);
     expect(writes).toHaveBeenCalledTimes(1);
     expect(a.l1.get(a.keys.entity('Product', 10))?.value).toMatchObject({ name: 'new' });
   });
 
   it('an echo that beats its write to the door waits for the write announced before it ran', async () => {
-    const writes = vi.spyOn(MemoryL2Driver.prototype, 'writeEntities');
-    onTestFinished(() => void vi.restoreAllMocks());
-    const { a } = instances();
-    await load(a, 11, [row(11, 1, 'old')]);
-    writes.mockClear();
+    const { a, writes } = await spied(11);
     // The extension announces the update of row 11, then runs it...
     const done = a.writing('Product', 11);
     // ...the commit's notification arrives before the UPDATE's answer does...
-    const echo = a.apply({
-      changes: [{ model: 'Product', id: 11, version: 2, row: undefined }],
-      collections: [],
-      origin: 'feed',
-    });
+    const echo = a.apply(feedChange(11, 2));
     await settle();
     expect(writes).not.toHaveBeenCalled();
     // ...then the answer: the write door writes the row through; the echo has nothing left to do.
-    await a.apply({
-      changes: [{ model: 'Product', id: 11, version: 2, row: row(11, 2, 'new') }],
-      collections: [],
-      origin: 'write',
-    });
+    await a.apply(written(11, 2, 'new'));
     done();
     await echo;
     expect(writes).toHaveBeenCalledTimes(1);
@@ -329,11 +308,7 @@ describe('the write door', () => {
 
     // A write that failed ends its announcement: a later change of the row is applied in full.
     const failed = a.writing('Product', 11);
-    const other = a.apply({
-      changes: [{ model: 'Product', id: 11, version: 3, row: undefined }],
-      collections: [],
-      origin: 'feed',
-    });
+    const other = a.apply(feedChange(11, 3));
     failed();
     await other;
     expect(writes).toHaveBeenCalledTimes(2);
