@@ -44,8 +44,8 @@ EXPOSE 4000
 # liveness (the process answers) and /readyz for readiness.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-# Migrate in-process (src/db/migrations.ts, the same bookkeeping as
-# `prisma migrate deploy`; exits when done), then replace the shell with Node
+# Migrate (scripts/migrate.ts, what `npm run migrate` runs: the same
+# bookkeeping as `prisma migrate deploy`; exits when done), then replace the shell with Node
 # so SIGTERM reaches the server's drain handler (it drains for up to
 # SHUTDOWN_TIMEOUT_MS, 8 s by default, inside `docker stop`'s 10 s).
 CMD ["sh", "-c", "node dist/scripts/migrate.js && exec node --max-semi-space-size=32 dist/src/server/main.js"]

@@ -1,11 +1,11 @@
 /**
- * Applies prisma/migrations to DATABASE_URL (or the embedded database) in this
- * process, with the same `_prisma_migrations` bookkeeping as
- * `prisma migrate deploy` (see src/db/migrations.ts). The Docker image runs it
- * at start: it needs no Prisma CLI, so the runtime image carries no dev
+ * `npm run migrate`: applies prisma/migrations to DATABASE_URL (or the
+ * embedded database) in this process, with the same `_prisma_migrations`
+ * bookkeeping as `prisma migrate deploy` (see src/db/migrations.ts). It needs
+ * no Prisma CLI, so the Docker image runs it at start without dev
  * dependencies, and it exits as soon as it is done.
  *
- *   node dist/scripts/migrate.js     (or: node --import tsx scripts/migrate.ts)
+ *   npm run migrate      (the image: node dist/scripts/migrate.js)
  */
 import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/db/database.js';
@@ -22,7 +22,7 @@ async function main(): Promise<number> {
   try {
     const result = await applyMigrations(db.raw, readMigrations('prisma/migrations'), {
       resetHint:
-        'Inspect _prisma_migrations; `prisma migrate resolve` marks a migration as rolled back.',
+        "Repair the database and delete that migration's row from _prisma_migrations (or mark it with `prisma migrate resolve`), then run `npm run migrate` again.",
     });
     const what = result.applied.length
       ? `applied ${result.applied.join(', ')}`

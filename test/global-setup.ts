@@ -1,6 +1,7 @@
 /**
  * Once per test run: a fresh template database with every migration applied
- * by the real `prisma migrate deploy`. Test files clone it (test-db.ts).
+ * by `npm run migrate`'s runner (scripts/migrate.ts). Test files clone it
+ * (test-db.ts).
  *
  * Names carry the run's id (databases `catalog_test_<run>_…`, cache prefixes
  * `t<run>…`), so the teardown can check that the run left nothing behind in
@@ -19,7 +20,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const template = `catalog_test_template_${run}`;
   process.env.CATALOG_TEST_TEMPLATE = template;
   await adminQuery(`CREATE DATABASE ${template}`);
-  execFileSync('npx', ['prisma', 'migrate', 'deploy'], {
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {
     env: { ...process.env, DATABASE_URL: databaseUrl(template) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

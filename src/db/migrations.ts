@@ -1,14 +1,17 @@
 /**
- * Applies prisma/migrations inside the calling process, writing the same
- * `_prisma_migrations` bookkeeping (name, SHA-256 checksum of migration.sql,
- * one applied step) as `prisma migrate deploy`, so the two stay interchangeable:
- * `prisma migrate status` and `deploy` see these migrations as applied.
+ * Applies prisma/migrations, writing the same `_prisma_migrations`
+ * bookkeeping (name, SHA-256 checksum of migration.sql, one applied step) as
+ * `prisma migrate deploy`, so the two stay interchangeable: Prisma's
+ * `migrate status` and `deploy` see these migrations as applied.
  *
- * Why not the CLI: on the embedded database the CLI is a second process on a
- * single-process data directory, and its WASM engine lingers ~10 s after it is
- * done; a start that overlapped it corrupted the directory (issue 9). Here the
- * migration finishes before anything else opens the database, in milliseconds.
- * CI and production keep using `prisma migrate deploy` (npm run migrate).
+ * This is the project's migrator everywhere (`npm run migrate`, `npm run dev`,
+ * the Docker image, the tests' template database):
+ * - Prisma 7's CLI migrates only through a native schema engine that it
+ *   downloads on first use, which a machine without that host cannot run;
+ * - on the embedded database the CLI is a second process on a single-process
+ *   data directory, and a start that overlapped it corrupted the directory
+ *   (issue 9). Here the migration finishes before anything else opens the
+ *   database, in milliseconds.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -92,7 +92,7 @@ describe('database error wording', () => {
   });
   it('explains missing databases and tables, and leaves other errors alone', () => {
     expect(explainDatabaseError({ code: '3D000' }, database)).toMatch(/does not exist/);
-    expect(explainDatabaseError({ code: 'P2021' }, database)).toMatch(/prisma migrate deploy/);
+    expect(explainDatabaseError({ code: 'P2021' }, database)).toMatch(/npm run migrate/);
     expect(explainDatabaseError(new Error('boom'), database)).toBeUndefined();
   });
   it('redacts only the password', () => {

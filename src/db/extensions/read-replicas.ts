@@ -1,7 +1,7 @@
 /**
  * Routes model reads to a PostgreSQL read replica chosen by a ReplicaRouter
  * (a `Prisma.defineExtension` factory, like `@prisma/extension-read-replicas`,
- * whose 0.5 release needs Prisma 7). Only reads of the client it extends are
+ * plus the fallback and health below). Only reads of the client it extends are
  * routed: writes, raw queries and everything in a transaction use the
  * client's own (primary) connection. A read that fails on a replica is tried
  * once on the primary, and that replica is skipped until it answers again.

@@ -58,7 +58,7 @@ export function explainDatabaseError(
     return `PostgreSQL refused the user or password in DATABASE_URL (${label}).`;
   }
   if (has(NO_TABLES)) {
-    return `The ${label} has no catalog tables yet. Run \`npx prisma migrate deploy\` first (\`npm run dev\` does it).`;
+    return `The ${label} has no catalog tables yet. Run \`npm run migrate\` first (\`npm run dev\` does it).`;
   }
   return undefined;
 }
