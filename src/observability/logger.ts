@@ -43,7 +43,13 @@ export function createLogger(options: LoggerOptions): Logger {
   if (bufferBytes <= 0) return pino({ name, level });
   const logger = pino(
     { name, level },
-    pino.destination({ dest: 1, minLength: bufferBytes, sync: false }),
+    // sonic-boom refuses a minLength that is not below maxWrite (16 KiB by default).
+    pino.destination({
+      dest: 1,
+      minLength: bufferBytes,
+      maxWrite: Math.max(16 * 1024, 2 * bufferBytes),
+      sync: false,
+    }),
   );
   setInterval(() => logger.flush(), FLUSH_EVERY_MS).unref();
   return logger;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/errors/app-error.js';
 import { parseFirst, parseId } from '../../src/graphql/args.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { decodeCursor, encodeCursor } from '../../src/loaders/pages.js';
 import { affectedCollections, type RelationMap } from '../../src/db/relations.js';
 
@@ -15,6 +16,14 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config.cache.mode).toBe('l1+l2');
     expect(config.database.url).toBeUndefined();
+  });
+  it('starts a logger with any LOG_BUFFER_BYTES it accepts', () => {
+    // sonic-boom throws on a buffer that is not below its largest write.
+    for (const LOG_BUFFER_BYTES of ['0', '4096', '16384', '65536', '1048576']) {
+      const { logBufferBytes } = loadConfig({ LOG_BUFFER_BYTES });
+      const logger = createLogger({ level: 'silent', bufferBytes: logBufferBytes });
+      expect(logger.level).toBe('silent');
+    }
   });
 });
 
