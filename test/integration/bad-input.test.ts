@@ -183,6 +183,22 @@ describe('bad input', () => {
     });
   }
 
+  it('GET carries the operation in the query string; other paths answer 404', async () => {
+    const origin = new URL(t.url).origin;
+    const query = encodeURIComponent('{ product(id: "1") { id } }');
+    // Apollo's CSRF prevention lets a GET through with a preflight header.
+    const headers = { 'apollo-require-preflight': 'true' };
+    const res = await fetch(`${origin}/graphql?query=${query}`, { headers });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { product: { id: '1' } } });
+    const mutation = encodeURIComponent(
+      'mutation { login(email: "a@b.c", password: "x") { token } }',
+    );
+    expect((await fetch(`${origin}/graphql?query=${mutation}`, { headers })).status).toBe(405);
+    expect((await fetch(`${origin}/livez?probe=1`)).status).toBe(200);
+    expect((await fetch(`${origin}/graphqlx?query=${query}`, { headers })).status).toBe(404);
+  });
+
   it('a valid order takes stock and a later read sees it', async () => {
     const res = await t.query<{ placeOrder: { totalCents: number } }>(
       'mutation { placeOrder(input: { items: [{ productId: "3", quantity: 2 }] }) { totalCents items { quantity product { stock } } } }',
