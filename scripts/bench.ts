@@ -92,7 +92,8 @@ async function ensureDatabase(): Promise<void> {
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
   await admin.end();
-  execFileSync('npx', ['prisma', 'migrate', 'deploy'], {
+  // `npm run migrate`, without npm's banner.
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
