@@ -92,8 +92,7 @@ async function ensureDatabase(): Promise<void> {
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
   await admin.end();
-  // `npm run migrate`, without npm's banner.
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {
+  execFileSync('npm', ['run', '--silent', 'migrate'], {
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

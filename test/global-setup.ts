@@ -1,6 +1,6 @@
 /**
  * Once per test run: a fresh template database with every migration applied
- * by `npm run migrate`'s runner (scripts/migrate.ts). Test files clone it
+ * by `npm run migrate` (scripts/migrate.ts). Test files clone it
  * (test-db.ts).
  *
  * Names carry the run's id (databases `catalog_test_<run>_…`, cache prefixes
@@ -20,7 +20,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const template = `catalog_test_template_${run}`;
   process.env.CATALOG_TEST_TEMPLATE = template;
   await adminQuery(`CREATE DATABASE ${template}`);
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {
+  execFileSync('npm', ['run', '--silent', 'migrate'], {
     env: { ...process.env, DATABASE_URL: databaseUrl(template) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
