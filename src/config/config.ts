@@ -123,6 +123,12 @@ const schema = z.object({
    * first use); 0 leaves every operation to graphql-js.
    */
   GRAPHQL_JIT_AFTER: int(0, 1_000_000).default(1),
+  /**
+   * Runs a query text Apollo Server has already accepted without its request
+   * pipeline (src/server/lean-execution.ts); false sends every request
+   * through Apollo.
+   */
+  GRAPHQL_LEAN_PATH: bool.default(true),
   /** Prefix of every Prometheus metric name. */
   METRICS_PREFIX: z
     .string()
@@ -190,6 +196,8 @@ export interface Config {
   logBufferBytes: number;
   /** Executions after which an operation is compiled by graphql-jit; 0: never. */
   jitAfter: number;
+  /** Whether known query texts skip Apollo's request pipeline. */
+  leanPath: boolean;
   metrics: { prefix: string; operationNames?: string[]; maxOperations: number };
 }
 
@@ -338,6 +346,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
     logBufferBytes: e.LOG_BUFFER_BYTES,
     jitAfter: e.GRAPHQL_JIT_AFTER,
+    leanPath: e.GRAPHQL_LEAN_PATH,
     metrics: {
       prefix: e.METRICS_PREFIX,
       operationNames: e.METRICS_OPERATION_NAMES?.split(','),

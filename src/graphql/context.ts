@@ -9,6 +9,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { ReadSet } from '../cache/index.js';
 import type { Loaders, RequestData } from '../loaders/index.js';
 import type { RequestStats } from '../observability/request-stats.js';
+import type { ExecutionResult } from 'graphql';
 import type { ChargeLedger } from './reuse/charge-ledger.js';
 
 export interface GraphQLContext {
@@ -34,4 +35,10 @@ export interface GraphQLContext {
   requestId: string;
   /** Told the operation's name once Apollo has resolved it, for the request's log line. */
   onOperation?: (name: string | null) => void;
+  /**
+   * Set by the HTTP layer's lean path when it executed the operation and
+   * leaves the answer to Apollo (a result with errors): Apollo's executor
+   * returns it instead of executing again (src/graphql/executor.ts).
+   */
+  executed?: ExecutionResult;
 }

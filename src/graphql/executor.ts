@@ -35,6 +35,12 @@ export interface ExecutorOptions {
   compileAfter: number;
   /** Called once per compilation attempt (for metrics and tests). */
   onCompile?: (outcome: 'compiled' | 'refused') => void;
+  /**
+   * The result of an execution that already ran for this request's context
+   * (the HTTP layer's lean path hands Apollo a result to answer): returned
+   * as is instead of executing again.
+   */
+  executedBefore?: (context: unknown) => ExecutionResult | undefined;
 }
 
 /** Per document: per operation name, a compiled query, or a count of executions so far. */
@@ -128,8 +134,10 @@ export class OperationExecutor {
   asGateway(): Gateway {
     const schema = this.schema;
     let announce: Parameters<Gateway['onSchemaLoadOrUpdate']>[0] | undefined;
+    const executedBefore = this.options.executedBefore;
     const executor: Executor = async ({ document, operationName, request, context }) =>
-      (await this.execute(document, operationName, request.variables, context)) as Awaited<
+      (executedBefore?.(context) ??
+        (await this.execute(document, operationName, request.variables, context))) as Awaited<
         ReturnType<Executor>
       >;
     return {

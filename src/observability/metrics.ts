@@ -76,6 +76,7 @@ export interface Metrics {
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly graphqlOperations: Counter<'operation' | 'type'>;
   readonly graphqlCompilations: Counter<'outcome'>;
+  readonly graphqlLeanPath: Counter<'outcome'>;
   readonly graphqlDuration: Histogram<'operation' | 'type'>;
   readonly graphqlErrors: Counter<'operation' | 'code'>;
   /** Connects the scrape-time gauges to live state; until then they read 0. */
@@ -272,6 +273,12 @@ export function createMetrics(
     graphqlCompilations: new Counter({
       name: name('graphql_jit_compilations_total'),
       help: 'Operations compiled by graphql-jit (outcome "compiled"), or refused by it and left to graphql-js ("refused")',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    graphqlLeanPath: new Counter({
+      name: name('graphql_lean_path_total'),
+      help: 'Operations executed without Apollo Server\'s request pipeline (their text was accepted before): answered ("answered"), or handed to Apollo to answer their errors ("errors")',
       labelNames: ['outcome'],
       registers,
     }),

@@ -13,7 +13,8 @@
  *    invalidation bus on Redis pub/sub (the cache owns the bus);
  * 6. the relation map (from the migrated schema) and the caching extension,
  *    which hands every committed write to the cache's write door;
- * 7. Apollo Server;
+ * 7. Apollo Server, and the lean path that executes the query texts it has
+ *    accepted without its pipeline;
  * 8. the change feed, last, once the cache it feeds exists: it hands every
  *    committed change, whoever made it, to the same door.
  */
@@ -37,7 +38,11 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { applyRateLimitDirective } from '../graphql/directives/rate-limit.js';
 import { DEFAULT_LIMITS } from '../graphql/protection/limits.js';
-import { protectionPlugin } from '../graphql/protection/protection-plugin.js';
+import {
+  createProtectionCheck,
+  protectionPlugin,
+} from '../graphql/protection/protection-plugin.js';
+import { KnownOperations, knownOperationsPlugin } from '../graphql/known-operations.js';
 import { ResponseReuse } from '../graphql/reuse/response-reuse.js';
 import { responseReusePlugin } from '../graphql/reuse/reuse-plugin.js';
 import { OperationExecutor } from '../graphql/executor.js';
@@ -52,6 +57,7 @@ import type { RateLimitConsumer } from '../ratelimit/rule.js';
 import { observabilityPlugin } from './observability-plugin.js';
 import { createRedisConnection, RedisGate } from '../redis/redis-client.js';
 import { statsPlugin } from './stats-plugin.js';
+import { LeanExecution } from './lean-execution.js';
 
 export interface App {
   config: Config;
@@ -72,6 +78,8 @@ export interface App {
   reuse: ResponseReuse | undefined;
   /** Bounded metric labels for operation names (shared by executed and reused responses). */
   operationLabels: OperationLabels;
+  /** Executes query texts Apollo has accepted before without its pipeline; undefined when off (GRAPHQL_LEAN_PATH). */
+  lean: LeanExecution | undefined;
   /** Cache policy per type, read from @cacheable. */
   policies: ReadonlyMap<string, CachePolicy>;
   /** What of each registered model's row may be cached, read from the SDL's `@private`. */
@@ -272,7 +280,22 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const executor = new OperationExecutor(schema, {
     compileAfter: config.jitAfter,
     onCompile: (outcome) => metrics.graphqlCompilations.inc({ outcome }),
+    executedBefore: (context) => (context as GraphQLContext).executed,
   });
+  const protection = createProtectionCheck(DEFAULT_LIMITS);
+  const known = config.leanPath ? new KnownOperations() : undefined;
+  const lean =
+    known &&
+    new LeanExecution({
+      schema,
+      known,
+      executor,
+      protection,
+      reuse,
+      metrics,
+      labels: operationLabels,
+      sqlStatements: () => sqlStatements,
+    });
   const apollo = new ApolloServer<GraphQLContext>({
     // Apollo parses, validates and runs the plugins; the executor runs operations (graphql-jit).
     gateway: executor.asGateway(),
@@ -289,7 +312,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
     // Order: refuse over-limit operations before anything runs; response
     // reuse keeps a response before the stats plugin reports what it did;
-    // the status and stats plugins only shape the response.
+    // the status and stats plugins only shape the response; the last one
+    // records accepted query texts for the lean path (lean-execution.ts),
+    // which stands in for all of them on the texts it serves.
     // Apollo's own landing page loads scripts from a CDN: off. Browsers get our
     // offline playground from the HTTP layer instead (not in production).
     // Cache-control hints: off; the cache policy is @cacheable, and the
@@ -297,7 +322,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      protectionPlugin(DEFAULT_LIMITS),
+      protectionPlugin(protection),
       ...(reuse ? [responseReusePlugin(reuse)] : []),
       rateLimitStatusPlugin(),
       statsPlugin({ enabled: !config.production, sqlStatements: () => sqlStatements }),
@@ -306,6 +331,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         logger,
         labels: operationLabels,
       }),
+      ...(known ? [knownOperationsPlugin(known, schema)] : []),
     ],
   });
   await apollo.start();
@@ -330,6 +356,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     tokens,
     reuse,
     operationLabels,
+    lean,
     policies,
     shapes,
     identity,

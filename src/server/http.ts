@@ -23,6 +23,7 @@ import type { App } from './app.js';
 import { clientIp } from './client-ip.js';
 import { readiness } from './health.js';
 import { Lifecycle } from './lifecycle.js';
+import { singleResultContentType } from './content-type.js';
 import { createRequestLog } from './request-log.js';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -118,8 +119,10 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
     let ledger: ChargeLedger | undefined;
 
     // A kept response that is still current is sent without executing. Only
-    // JSON POSTs, which Apollo's CSRF prevention always lets through.
-    if (reuse && req.method === 'POST' && isJson(req.headers['content-type'])) {
+    // JSON POSTs, which Apollo's CSRF prevention always lets through, from
+    // clients that accept a JSON response (Apollo refuses the others, 406).
+    const contentType = singleResultContentType(req.headers.accept);
+    if (reuse && contentType && req.method === 'POST' && isJson(req.headers['content-type'])) {
       const { query, operationName, variables } = body as {
         query?: unknown;
         operationName?: unknown;
@@ -140,7 +143,7 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
             Number(process.hrtime.bigint() - started) / 1e9,
           );
           res.statusCode = 200;
-          res.setHeader('content-type', 'application/json; charset=utf-8');
+          res.setHeader('content-type', contentType);
           return void res.end(
             debugStats && req.headers['x-debug-stats'] === '1'
               ? withStats(kept.body, stats)
@@ -153,10 +156,6 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       }
     }
 
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
     const scope: RequestScope = { stats, reads: reuse ? new ReadSet() : undefined };
     const { loaders, data } = createRequestLoaders(loaderDeps, scope);
     const context: GraphQLContext = {
@@ -173,6 +172,24 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       requestId,
       onOperation: (name) => void (note.operationName = name),
     };
+    // A query text Apollo has accepted before runs without its pipeline.
+    if (app.lean && req.method === 'POST' && isJson(req.headers['content-type'])) {
+      const answer = await app.lean.run(
+        {
+          body,
+          accept: req.headers.accept,
+          debugStats: debugStats && req.headers['x-debug-stats'] === '1',
+          started,
+        },
+        context,
+      );
+      if (answer) return send(res, 200, answer.contentType, answer.body);
+    }
+
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
     const result = await app.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
       context: async () => context,

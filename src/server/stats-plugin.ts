@@ -20,8 +20,10 @@ export function statsPlugin(options: {
       if (!options.enabled || request.http?.headers.get('x-debug-stats') !== '1') return;
       let writeStart: number | undefined;
       return {
-        async executionDidStart({ operation }) {
-          if (operation.operation === 'mutation') writeStart = options.sqlStatements();
+        async executionDidStart({ operation, contextValue }) {
+          // Executed already by the lean path, which counted its statements.
+          if (operation.operation === 'mutation' && !contextValue.executed)
+            writeStart = options.sqlStatements();
         },
         async willSendResponse({ response, contextValue }) {
           if (writeStart !== undefined)

@@ -6,4 +6,8 @@ export {
   resolveProtectionOptions,
   type ProtectionOptions,
 } from './limits.js';
-export { protectionPlugin } from './protection-plugin.js';
+export {
+  createProtectionCheck,
+  type ProtectionCheck,
+  protectionPlugin,
+} from './protection-plugin.js';

@@ -34,16 +34,21 @@ function valuesKey(counted: Set<string>, variables: Record<string, unknown>): st
   );
 }
 
-export function protectionPlugin<C extends object>(
-  options: Partial<ProtectionOptions> = {},
-): ApolloServerPlugin<C> {
+/**
+ * The protection rules as one check: the first refusal for a document and
+ * its variables, or null. Shared by the plugin and the HTTP layer's lean
+ * path (src/server/lean-execution.ts), so both keep the same verdicts.
+ */
+export type ProtectionCheck = (
+  schema: Parameters<typeof validate>[0],
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+) => GraphQLError | null;
+
+export function createProtectionCheck(options: Partial<ProtectionOptions> = {}): ProtectionCheck {
   const limits = resolveProtectionOptions(options);
   const verdicts = new WeakMap<DocumentNode, DocumentVerdicts>();
-  const check = (
-    schema: Parameters<typeof validate>[0],
-    document: DocumentNode,
-    variables: Record<string, unknown>,
-  ) => {
+  return (schema, document, variables) => {
     let known = verdicts.get(document);
     if (known) {
       const verdict = known.byValues.get(valuesKey(known.counted, variables));
@@ -61,18 +66,28 @@ export function protectionPlugin<C extends object>(
     known.byValues.set(valuesKey(counted, variables), { error: error ?? null });
     return error ?? null;
   };
+}
+
+/** The refusal as Apollo Server answers it: HTTP 400 (errors thrown in its hooks are 500s otherwise). */
+function refusal(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, http: { status: 400 } },
+  });
+}
+
+/** The plugin, with its own check or one shared with the lean path. */
+export function protectionPlugin<C extends object>(
+  options: Partial<ProtectionOptions> | ProtectionCheck = {},
+): ApolloServerPlugin<C> {
+  const check = typeof options === 'function' ? options : createProtectionCheck(options);
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request }) {
           const error = check(schema, document, request.variables ?? {});
-          if (!error) return;
-          // Apollo answers errors thrown here with 500 unless they carry an HTTP status.
-          throw new GraphQLError(error.message, {
-            nodes: error.nodes,
-            originalError: error.originalError,
-            extensions: { ...error.extensions, http: { status: 400 } },
-          });
+          if (error) throw refusal(error);
         },
       };
     },
