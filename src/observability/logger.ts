@@ -14,7 +14,7 @@
  * falls back to JSON lines instead of failing.
  */
 import { createRequire } from 'node:module';
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, pino, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -24,7 +24,12 @@ export interface LoggerOptions {
   name?: string;
   /** JSON only: write in chunks of about this many bytes (0: every line at once). */
   bufferBytes?: number;
+  /** JSON only: where lines go instead of stdout (tests read them from memory). */
+  destination?: DestinationStream;
 }
+
+/** Loggers built here as plain JSON lines: nothing customizes how pino serializes a line. */
+const plainJson = new WeakSet<Logger>();
 
 const FLUSH_EVERY_MS = 250;
 
@@ -40,7 +45,8 @@ export function createLogger(options: LoggerOptions): Logger {
       },
     });
   }
-  if (bufferBytes <= 0) return pino({ name, level });
+  if (options.destination) return plain(pino({ name, level }, options.destination));
+  if (bufferBytes <= 0) return plain(pino({ name, level }));
   const logger = pino(
     { name, level },
     // sonic-boom refuses a minLength that is not below maxWrite (16 KiB by default).
@@ -52,7 +58,39 @@ export function createLogger(options: LoggerOptions): Logger {
     }),
   );
   setInterval(() => logger.flush(), FLUSH_EVERY_MS).unref();
+  return plain(logger);
+}
+
+function plain(logger: Logger): Logger {
+  plainJson.add(logger);
   return logger;
+}
+
+/** Writes one line whose fields are already JSON: `"key":value,...` (no braces), ending with `"msg"`. */
+export type LineWriter = (level: 'debug' | 'info' | 'warn' | 'error', fields: string) => void;
+
+/**
+ * A writer of lines built by the caller, for the one line every request
+ * logs: pino's serializer builds it from an object in about 8 µs of a 60 µs
+ * reused read (measured with LOG_LEVEL=warn against info), a template in
+ * well under one. The line is the one pino writes for
+ * `logger[level](fields, msg)`: level, time, the logger's bindings (pid,
+ * hostname, name), then the fields, to the logger's own
+ * stream. Only for loggers built by createLogger as JSON lines (nothing
+ * customizes their serialization); undefined for any other logger (pretty
+ * output, a logger passed in), whose callers use the logger itself.
+ */
+export function lineWriter(logger: Logger): LineWriter | undefined {
+  if (!plainJson.has(logger)) return undefined;
+  // pino.symbols: pino's documented handles on a logger's internals.
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const stream = internals[pino.symbols.streamSym] as DestinationStream;
+  const bindings = internals[pino.symbols.chindingsSym] as string;
+  const values = logger.levels.values;
+  return (level, fields) => {
+    if (!logger.isLevelEnabled(level)) return;
+    stream.write(`{"level":${values[level]},"time":${Date.now()}${bindings},${fields}}\n`);
+  };
 }
 
 function prettyAvailable(): boolean {

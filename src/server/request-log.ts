@@ -13,11 +13,13 @@
  * Written on pino directly rather than with pino-http: pino-http builds a
  * child logger with the serialized request for every request, even when its
  * level is off; measured on this machine, ~30 µs per request with the line
- * disabled against ~2 µs here (~50 µs against ~8 µs when logged).
+ * disabled against ~2 µs here (~50 µs against ~8 µs when logged). With the
+ * JSON logger of createLogger the line is built from a template and written
+ * to the logger's stream (lineWriter), the same line for ~8 µs less.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../observability/logger.js';
+import { lineWriter, type Logger } from '../observability/logger.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const QUIET_PATHS = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
@@ -39,6 +41,7 @@ export interface RequestLog {
 
 export function createRequestLog(logger: Logger, newId: () => string = randomUUID): RequestLog {
   const notes = new WeakMap<ServerResponse, RequestNote>();
+  const write = lineWriter(logger);
   return {
     start: (req, res) => {
       const given = req.headers['x-request-id'];
@@ -58,18 +61,27 @@ export function createRequestLog(logger: Logger, newId: () => string = randomUUI
               : 'info';
         if (!logger.isLevelEnabled(level)) return;
         const responseTime = Math.round((performance.now() - started) * 10) / 10;
-        const line = {
-          requestId,
-          req: { method: req.method, path },
-          res: { status },
-          responseTime,
-          operation: notes.get(res)?.operationName ?? undefined,
-        };
+        const operation = notes.get(res)?.operationName ?? undefined;
+        const msg = finished
+          ? `${req.method} ${path} ${status} ${responseTime} ms`
+          : `${req.method} ${path} abandoned by the client after ${responseTime} ms`;
+        if (write) {
+          // The same line as below, as pino would write it (test/unit/request-log.test.ts).
+          const op = operation === undefined ? '' : `,"operation":${JSON.stringify(operation)}`;
+          return write(
+            level,
+            `"requestId":${JSON.stringify(requestId)},"req":{"method":${JSON.stringify(req.method)},"path":${JSON.stringify(path)}},"res":{"status":${status}},"responseTime":${responseTime}${op},"msg":${JSON.stringify(msg)}`,
+          );
+        }
         logger[level](
-          line,
-          finished
-            ? `${req.method} ${path} ${status} ${responseTime} ms`
-            : `${req.method} ${path} abandoned by the client after ${responseTime} ms`,
+          {
+            requestId,
+            req: { method: req.method, path },
+            res: { status },
+            responseTime,
+            operation,
+          },
+          msg,
         );
       });
       return requestId;

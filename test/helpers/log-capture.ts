@@ -1,11 +1,10 @@
 /**
- * A real pino logger whose JSON lines are kept in memory, so tests can read
+ * The app's JSON logger (createLogger) with its lines kept in memory, so tests can read
  * what the app logged (request lines, warnings) exactly as production would
  * write them.
  */
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import type { Logger } from '../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 
 export interface CapturedLog {
   logger: Logger;
@@ -24,7 +23,7 @@ export function captureLog(level = 'info'): CapturedLog {
     },
   });
   return {
-    logger: pino({ level }, stream),
+    logger: createLogger({ level, destination: stream }),
     get lines() {
       return raw.map((line) => JSON.parse(line) as Record<string, unknown>);
     },
