@@ -25,6 +25,8 @@ interface Payload {
   v: number;
   old: Record<string, unknown> | null;
   new: Record<string, unknown> | null;
+  /** An update's changed columns (absent before migration 20261124160000). */
+  changed?: unknown;
 }
 
 /** Parses one notification into a committed batch; null for a malformed payload or an unknown table. */
@@ -40,7 +42,11 @@ export function parseChange(payload: string, relations: RelationMap): CommittedB
   const rows = [n.old, n.new]
     .filter((r): r is Record<string, unknown> => r !== null)
     .map((r) => ({ ...r, id: n.id }));
-  const collections: CollectionId[] = affectedCollections(relations, n.t, op, rows);
+  const changed =
+    op === 'update' && Array.isArray(n.changed) && n.changed.every((c) => typeof c === 'string')
+      ? (n.changed as string[])
+      : undefined;
+  const collections: CollectionId[] = affectedCollections(relations, n.t, op, rows, changed);
   // The notification carries keys, not the whole row: a partly known change (fenced), or a delete.
   const version = op === 'delete' ? n.v + 1 : n.v;
   return {

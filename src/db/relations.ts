@@ -12,7 +12,7 @@
  */
 import type { CollectionId } from '../cache/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { foreignKeys } from '../model/registry.js';
+import { declarationOf, foreignKeys, isRegistered, listedBy } from '../model/registry.js';
 
 export interface ForeignKey {
   /** The scalar column, e.g. 'categoryId'. */
@@ -25,6 +25,10 @@ export interface ModelRelations {
   foreignKeys: ForeignKey[];
   /** Children deleted with a row of this model: (child model, its FK to us). */
   cascades: Array<{ model: string; field: string }>;
+  /** The columns whose update can change a collection of the model (registry `listedBy`); undefined for unregistered models. */
+  listedBy?: ReadonlySet<string>;
+  /** The column the list of all rows is ordered by (registry `query.all.orderBy`), if there is such a list. */
+  allOrderedBy?: string;
 }
 
 export type RelationMap = ReadonlyMap<string, ModelRelations>;
@@ -77,7 +81,15 @@ export function buildRelationMap(
   constraints: readonly ForeignKeyConstraint[],
 ): RelationMap {
   const map = new Map<string, ModelRelations>(
-    models.map((m) => [m, { foreignKeys: [], cascades: [] }]),
+    models.map((m) => [
+      m,
+      {
+        foreignKeys: [],
+        cascades: [],
+        listedBy: isRegistered(m) ? listedBy(m) : undefined,
+        allOrderedBy: isRegistered(m) ? declarationOf(m).query?.all?.orderBy : undefined,
+      },
+    ]),
   );
   // A database with no foreign keys at all is not migrated yet (an API
   // started before `npm run migrate`): its queries fail on their own, so
@@ -107,20 +119,31 @@ export function buildRelationMap(
 /**
  * The collections a row change can affect. Creates and deletes change every
  * list of the model (`Model:*`) and the lists scoped by each of its foreign
- * keys; an update changes the lists scoped by its foreign keys, old and new
- * (membership if a key moved, aggregates such as ratings otherwise). A delete
- * also empties the cascaded children's lists.
+ * keys. An update changes the lists scoped by its foreign keys, old and new
+ * (membership if a key moved, order or aggregates such as ratings
+ * otherwise), unless `changed` names the columns it changed and none of
+ * them is one its collections depend on (`listedBy`): a product's price or
+ * stock moves no list. An update also reorders the list of all rows when
+ * that list is ordered by a column it changed (or may have: `changed`
+ * unknown). A delete also empties the cascaded children's lists.
  */
 export function affectedCollections(
   relations: RelationMap,
   model: string,
   op: 'create' | 'update' | 'delete',
   rows: ReadonlyArray<Record<string, unknown>>,
+  changed?: readonly string[],
 ): CollectionId[] {
   const info = relations.get(model);
   if (!info) return [];
   const out: CollectionId[] = [];
   if (op !== 'update') out.push({ model, field: null, value: null });
+  else {
+    const order = info.allOrderedBy;
+    if (order && order !== 'id' && (!changed || changed.includes(order)))
+      out.push({ model, field: null, value: null });
+    if (changed && info.listedBy && !changed.some((c) => info.listedBy!.has(c))) return out;
+  }
   for (const row of rows) {
     for (const fk of info.foreignKeys) {
       const value = row[fk.field];

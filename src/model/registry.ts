@@ -60,6 +60,14 @@ export interface ModelDecl<Row = unknown> {
   foreignKeys?: Record<string, ForeignKeyDecl>;
   /** Root query fields: one row by `id`, and every row (ordered by `orderBy`). */
   query?: { one?: string; all?: { field: string; orderBy: string } };
+  /**
+   * Columns a cached aggregate of the model's rows reads (e.g. Review.rating
+   * for a product's rating stats). With the foreign keys and the columns the
+   * list views are ordered by, they are the columns whose update bumps the
+   * model's collections (see `listedBy`); an update of any other column
+   * leaves every list and aggregate as it was.
+   */
+  aggregated?: readonly string[];
   /** Phantom: the row type the loaders return (never set at runtime). */
   readonly row?: Row;
 }
@@ -95,6 +103,8 @@ export const MODELS = {
       productId: { parent: 'Product', as: 'product', list: { field: 'reviews', view: 'newest' } },
       authorId: { parent: 'User', as: 'author', list: { field: 'reviews', view: 'newest' } },
     },
+    // A product's rating stats (src/loaders/relation-loaders.ts).
+    aggregated: ['rating'],
   }),
   /** Cached without its `@private` fields and without the columns the SDL does not expose. */
   User: model<PublicUser>({
@@ -135,4 +145,22 @@ export function foreignKeys(): Array<{ model: ModelName; field: string; fk: Fore
   return MODEL_LIST.flatMap(([m, decl]) =>
     Object.entries(decl.foreignKeys ?? {}).map(([field, fk]) => ({ model: m, field, fk })),
   );
+}
+
+/**
+ * The columns of `name` that its cached collections depend on: its foreign
+ * keys (membership of the lists scoped by them), the columns its list views
+ * are ordered by (`query.all.orderBy`; `createdAt` for a `newest` view) and
+ * its `aggregated` columns. An update that changes none of them changes no
+ * collection (ids only ever change by create and delete).
+ */
+export function listedBy(name: string): ReadonlySet<string> {
+  const decl = declarationOf(name);
+  const fks = Object.entries(decl.foreignKeys ?? {});
+  return new Set([
+    ...fks.map(([field]) => field),
+    ...(decl.query?.all ? [decl.query.all.orderBy] : []),
+    ...(fks.some(([, fk]) => fk.list?.view === 'newest') ? ['createdAt'] : []),
+    ...(decl.aggregated ?? []),
+  ]);
 }

@@ -225,3 +225,94 @@ describe('writes are visible on both instances', () => {
       );
   });
 });
+
+describe('an update bumps the collections it can change, and only those', () => {
+  const STATS = `query($id: ID!) { product(id: $id) { reviewCount averageRating } }`;
+  const CATEGORIES = `{ categories { id slug } }`;
+  type Stats = { product: { reviewCount: number; averageRating: number | null } };
+
+  /** The SQL statements a read of a category's list costs on `t` (0: its page and count were still cached). */
+  async function listCost(t: TestApp, category: number) {
+    const res = await t.query<CategoryView>(CATEGORY, { id: String(category) });
+    return (res.body.extensions!.stats as { sqlStatements: number }).sqlStatements;
+  }
+
+  it('a price or stock change, through the API or plain SQL, leaves the lists of its category cached', async () => {
+    const row = await writer.product.findUniqueOrThrow({ where: { id: 61 } });
+    await warm([CATEGORY, { id: String(row.categoryId) }], [PRODUCT, { id: '61' }]);
+    for (const t of [a, b]) expect(await listCost(t, row.categoryId)).toBe(0);
+
+    await writer.product.update({ where: { id: 61 }, data: { stock: 7, priceCents: 1234 } });
+    await sql(db.url, `UPDATE "Product" SET stock = 8 WHERE id = 61`);
+    for (const t of [a, b]) {
+      await arrives(
+        () => product(t, 61),
+        (p) => expect(p!.stock).toBe(8),
+      );
+      expect(await listCost(t, row.categoryId)).toBe(0);
+    }
+    // A change of category does move it (a new page and count are loaded).
+    await writer.product.update({
+      where: { id: 61 },
+      data: { categoryId: row.categoryId === 1 ? 2 : 1 },
+    });
+    expect(await listCost(a, row.categoryId)).toBeGreaterThan(0);
+    expect(await categoryIds(a, row.categoryId)).not.toContain(61);
+  });
+
+  it('a rating change refreshes the product rating stats, through the API and plain SQL', async () => {
+    const review = await writer.review.findFirstOrThrow({ orderBy: { id: 'asc' } });
+    const id = String(review.productId);
+    await warm([STATS, { id }]);
+    const average = async (t: TestApp) =>
+      (await t.query<Stats>(STATS, { id })).body.data!.product.averageRating;
+    const expected = async () =>
+      Number(
+        (
+          await sql(db.url, `SELECT avg(rating)::float AS a FROM "Review" WHERE "productId" = $1`, [
+            review.productId,
+          ])
+        )[0]!.a,
+      );
+
+    await writer.review.update({
+      where: { id: review.id },
+      data: { rating: review.rating === 1 ? 5 : 1 },
+    });
+    const viaApi = await expected();
+    expect(await average(a)).toBeCloseTo(viaApi);
+    await arrives(
+      () => average(b),
+      (v) => expect(v).toBeCloseTo(viaApi),
+    );
+
+    await sql(db.url, `UPDATE "Review" SET rating = 3 WHERE id = $1`, [review.id]);
+    const viaSql = await expected();
+    for (const t of [a, b])
+      await arrives(
+        () => average(t),
+        (v) => expect(v).toBeCloseTo(viaSql),
+      );
+  });
+
+  it('a change of the column a list is ordered by reorders it', async () => {
+    await warm([CATEGORIES, {}]);
+    const slugs = async (t: TestApp) =>
+      (
+        await t.query<{ categories: Array<{ slug: string }> }>(CATEGORIES)
+      ).body.data!.categories.map((c) => c.slug);
+    const first = await writer.category.findFirstOrThrow({ orderBy: { slug: 'asc' } });
+    await writer.category.update({ where: { id: first.id }, data: { slug: 'zzz-last' } });
+    expect((await slugs(a)).at(-1)).toBe('zzz-last');
+    await arrives(
+      () => slugs(b),
+      (s) => expect(s.at(-1)).toBe('zzz-last'),
+    );
+    await sql(db.url, `UPDATE "Category" SET slug = 'aaa-first' WHERE id = $1`, [first.id]);
+    for (const t of [a, b])
+      await arrives(
+        () => slugs(t),
+        (s) => expect(s[0]).toBe('aaa-first'),
+      );
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * What one write costs the cache in Redis round trips (redis_round_trips_total:
- * the write-through and the collection bumps; the bus message travels on the
- * transport), and that the change feed's echo of the same write costs
+ * the write-through, and the collection bumps when the write can change a
+ * list; the bus message travels on the transport), and that the change feed's echo of the same write costs
  * nothing more (src/cache/feed-echoes.ts), while a `psql` write of the same
  * row still reaches the cache through the feed. Real PostgreSQL and Redis.
  */
@@ -44,20 +44,33 @@ const echoes = async () =>
   (await a.app.metrics.cacheFeedEchoes.get()).values.reduce((n, v) => n + v.value, 0);
 
 describe('one write', () => {
-  it('costs two cache round trips (write-through, bumps); its change-feed echo costs none', async () => {
-    const WRITES = 10;
-    await a.query(UPDATE, { id: '1', p: 1 }, admin);
-    await eventually(async () => expect(await echoes()).toBe(1));
+  /** Sends `writes` updates, then checks the echoes all arrived; returns the round trips they cost. */
+  async function cost(
+    query: string,
+    variables: (i: number) => Record<string, unknown>,
+    writes: number,
+  ) {
     const echoesBefore = await echoes();
     const tripsBefore = await trips();
-    for (let i = 0; i < WRITES; i++) {
-      const res = await a.query(UPDATE, { id: String(1 + (i % 3)), p: 500 + i }, admin);
+    for (let i = 0; i < writes; i++) {
+      const res = await a.query(query, variables(i), admin);
       expect(res.body.errors).toBeUndefined();
     }
     // Every echo has arrived and was recognised.
-    await eventually(async () => expect((await echoes()) - echoesBefore).toBe(WRITES));
-    // The write-through and the bumps, sent together; the echo's fence and bumps would double it.
-    expect((await trips()) - tripsBefore).toBe(2 * WRITES);
+    await eventually(async () => expect((await echoes()) - echoesBefore).toBe(writes));
+    return (await trips()) - tripsBefore;
+  }
+
+  it('a price change costs one cache round trip (the write-through: it moves no list); its change-feed echo costs none', async () => {
+    await a.query(UPDATE, { id: '1', p: 1 }, admin);
+    await eventually(async () => expect(await echoes()).toBe(1));
+    // The echo's fence would double it.
+    expect(await cost(UPDATE, (i) => ({ id: String(1 + (i % 3)), p: 500 + i }), 10)).toBe(10);
+  });
+
+  it('a change of category costs two (the write-through and the bumps, sent together); its echo none', async () => {
+    const MOVE = `mutation($id: ID!, $c: ID!) { updateProduct(id: $id, input: { categoryId: $c }) { id } }`;
+    expect(await cost(MOVE, (i) => ({ id: '4', c: String(1 + (i % 2)) }), 10)).toBe(20);
   });
 
   it('a write that bypasses the API still reaches the cache through the feed', async () => {

@@ -5,6 +5,7 @@ import { parseFirst, parseId } from '../../src/graphql/args.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { decodeCursor, encodeCursor } from '../../src/loaders/pages.js';
 import { affectedCollections, type RelationMap } from '../../src/db/relations.js';
+import { listedBy } from '../../src/model/registry.js';
 
 describe('config', () => {
   it('names the bad option and the value it got', () => {
@@ -94,6 +95,57 @@ describe('affected collections', () => {
     expect(
       affectedCollections(relations, 'Product', 'delete', [{ id: 9, categoryId: 1 }]),
     ).toContainEqual({ model: 'Review', field: 'productId', value: 9 });
+  });
+  it('an update that changes no listed column touches no list; one that does, its lists', () => {
+    const listed = new Map(
+      [...relations].map(([m, r]) => [
+        m,
+        { ...r, listedBy: new Set(m === 'Product' ? ['categoryId'] : ['productId', 'rating']) },
+      ]),
+    );
+    const row = { id: 9, categoryId: 1 };
+    expect(
+      affectedCollections(listed, 'Product', 'update', [row], ['priceCents', 'stock', 'version']),
+    ).toEqual([]);
+    expect(affectedCollections(listed, 'Product', 'update', [row], ['categoryId'])).toEqual([
+      { model: 'Product', field: 'categoryId', value: 1 },
+    ]);
+    expect(
+      affectedCollections(
+        listed,
+        'Review',
+        'update',
+        [{ id: 1, productId: 2, authorId: 3 }],
+        ['rating'],
+      ),
+    ).toContainEqual({ model: 'Review', field: 'productId', value: 2 });
+    // Unknown columns: every foreign-key list, as before.
+    expect(affectedCollections(listed, 'Product', 'update', [row])).toHaveLength(1);
+  });
+  it('an update of the column the list of all rows is ordered by reorders it', () => {
+    const ordered = new Map([
+      [
+        'Category',
+        { foreignKeys: [], cascades: [], listedBy: new Set(['slug']), allOrderedBy: 'slug' },
+      ],
+    ]);
+    const all = { model: 'Category', field: null, value: null };
+    expect(affectedCollections(ordered, 'Category', 'update', [{ id: 1 }], ['slug'])).toEqual([
+      all,
+    ]);
+    expect(affectedCollections(ordered, 'Category', 'update', [{ id: 1 }], ['name'])).toEqual([]);
+    expect(affectedCollections(ordered, 'Category', 'update', [{ id: 1 }])).toEqual([all]);
+  });
+  it('the columns collections depend on follow the registry', () => {
+    expect([...listedBy('Product')].sort()).toEqual(['brandId', 'categoryId']);
+    expect([...listedBy('Review')].sort()).toEqual([
+      'authorId',
+      'createdAt',
+      'productId',
+      'rating',
+    ]);
+    expect([...listedBy('Category')]).toEqual(['slug']);
+    expect([...listedBy('User')]).toEqual([]);
   });
   it('an update touches the old and new foreign-key lists, not the global one', () => {
     const touched = affectedCollections(relations, 'Product', 'update', [

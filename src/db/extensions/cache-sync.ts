@@ -158,8 +158,14 @@ async function captureWrite(
     a.select ? { ...a, select: { ...(a.select as Row), ...keyFields } } : a;
   const touchesKey = (data: unknown) =>
     Boolean(data) && Object.keys(data as Row).some((k) => fks.includes(k) || relationKey(k, fks));
-  const collections = (op: 'create' | 'update' | 'delete', rows: Row[]) =>
-    affectedCollections(relations, model, op, rows);
+  const collections = (op: 'create' | 'update' | 'delete', rows: Row[], data?: unknown) =>
+    affectedCollections(
+      relations,
+      model,
+      op,
+      rows,
+      data ? changedColumns(data as Row, fks) : undefined,
+    );
   const origin = 'write' as const;
 
   switch (operation) {
@@ -194,7 +200,7 @@ async function captureWrite(
         result,
         batch: {
           changes: [change(model, result, result.version as number, !args.select)],
-          collections: collections(op, [...before, result]),
+          collections: collections(op, [...before, result], op === 'update' && args.data),
           origin,
         },
       };
@@ -218,7 +224,11 @@ async function captureWrite(
         result,
         batch: {
           changes,
-          collections: collections(deleting ? 'delete' : 'update', [...before, ...after]),
+          collections: collections(
+            deleting ? 'delete' : 'update',
+            [...before, ...after],
+            !deleting && args.data,
+          ),
           origin,
         },
       };
@@ -237,6 +247,15 @@ async function captureWrite(
 
 function change(model: string, row: Row, version: number, complete: boolean): CommittedChange {
   return { model, id: row.id as number, version, row: complete ? row : undefined };
+}
+
+/**
+ * The columns an update's `data` changes, a relation field counting as its
+ * foreign key (`category: { connect }` changes `categoryId`). Nested writes
+ * of other models change their own rows, which the change feed reports.
+ */
+function changedColumns(data: Row, fks: readonly string[]): string[] {
+  return Object.keys(data).map((k) => (relationKey(k, fks) ? `${k}Id` : k));
 }
 
 /** A relation field such as `category` for the foreign key `categoryId`. */
