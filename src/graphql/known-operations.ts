@@ -6,7 +6,7 @@
  * plugin below only after Apollo accepted the document (parse, validation,
  * operation resolution), so the lean path never serves a text Apollo would
  * refuse. The schema never changes while the process runs, so an entry
- * stays valid; the index is bounded by the bytes of text it holds.
+ * stays valid; the index is bounded by an estimate of the memory it holds.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
@@ -28,14 +28,22 @@ export interface KnownOperation {
 /** By requested operation name ('' when none was given). */
 type ByName = Map<string, KnownOperation>;
 
+/**
+ * The memory an entry is counted for: its text (UTF-16) and, since it keeps
+ * Apollo's parsed document alive after Apollo's own cache may have let go of
+ * it, that document too, estimated at ten times the text.
+ */
+const entrySize = (text: string) => 12 * text.length + 256;
+
 export class KnownOperations {
   private readonly texts: LRUCache<string, ByName>;
 
-  constructor(options: { maxTextBytes?: number } = {}) {
+  /** `maxBytes`: the estimated memory of all entries (default 32 MiB); the least recently used go first. */
+  constructor(options: { maxBytes?: number } = {}) {
     this.texts = new LRUCache<string, ByName>({
       max: 10_000,
-      maxSize: options.maxTextBytes ?? 8 * 1024 * 1024,
-      sizeCalculation: (_, text) => 2 * text.length + 128,
+      maxSize: options.maxBytes ?? 32 * 1024 * 1024,
+      sizeCalculation: (_, text) => entrySize(text),
     });
   }
 
@@ -51,8 +59,9 @@ export class KnownOperations {
     byName.set(operationName ?? '', known);
   }
 
-  get size(): number {
-    return this.texts.size;
+  /** Texts remembered, and their estimated memory in bytes. */
+  get size(): { texts: number; bytes: number } {
+    return { texts: this.texts.size, bytes: this.texts.calculatedSize };
   }
 }
 

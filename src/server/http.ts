@@ -131,7 +131,8 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       const kept =
         typeof query === 'string' ? reuse.find(query, operationName, variables) : undefined;
       if (kept) {
-        const charged = await reuse.charge(kept, { ip, userId: viewer?.id ?? null }, stats);
+        const charging = reuse.charge(kept, { ip, userId: viewer?.id ?? null }, stats);
+        const charged = charging instanceof Promise ? await charging : charging;
         if (charged.allowed) {
           stats.responseReuse = 'hit';
           note.operationName = kept.extra.operationName;

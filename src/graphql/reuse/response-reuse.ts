@@ -54,6 +54,7 @@ export interface Charged {
 }
 
 const documentIds = new WeakMap<DocumentNode, string>();
+const FREE: Charged = Object.freeze({ checks: [], results: [], allowed: true }) as Charged;
 
 export class ResponseReuse {
   private readonly store: ResponseStore<KeptExecution>;
@@ -113,19 +114,26 @@ export class ResponseReuse {
     return true;
   }
 
-  /** Charges a reused response's rate-limit checks for this caller, in one round trip. */
-  async charge(
+  /**
+   * Charges a reused response's rate-limit checks for this caller, in one
+   * round trip; synchronously when there is nothing to charge (most kept
+   * responses), so serving them waits for no promise.
+   */
+  charge(
     response: ReusedResponse,
     caller: CallerIdentity,
     stats: RequestStats,
-  ): Promise<Charged> {
-    const checks = response.extra.charges.map(({ rule, args }) => ({
+  ): Charged | Promise<Charged> {
+    const charges = response.extra.charges;
+    if (charges.length === 0) return FREE;
+    const checks = charges.map(({ rule, args }) => ({
       rule,
       keyParts: keyParts(rule, caller, args),
     }));
-    if (!this.limiter || checks.length === 0) return { checks, results: [], allowed: true };
-    const results = await this.limiter.consumeMany(checks, stats);
-    return { checks, results, allowed: results.every((r) => r.allowed) };
+    if (!this.limiter) return { checks, results: [], allowed: true };
+    return this.limiter
+      .consumeMany(checks, stats)
+      .then((results) => ({ checks, results, allowed: results.every((r) => r.allowed) }));
   }
 }
 
