@@ -298,6 +298,20 @@ export function createMetrics(
   };
 }
 
+/**
+ * Counts one GraphQL operation and its duration since `started`
+ * (process.hrtime.bigint()), wherever it was answered: by Apollo, the lean
+ * path or a reused response.
+ */
+export function countOperation(
+  metrics: Pick<Metrics, 'graphqlOperations' | 'graphqlDuration'>,
+  labels: { operation: string; type: string },
+  started: bigint,
+): void {
+  metrics.graphqlOperations.inc(labels);
+  metrics.graphqlDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+}
+
 /** What the response store reports; see src/cache/response-store.ts. */
 export interface ResponseStoreReport {
   readonly counts: { hits: number; misses: number; invalidations: number; stores: number };

@@ -18,13 +18,15 @@ import { documentSizeError } from '../graphql/protection/document-limits.js';
 import { ReadSet } from '../cache/index.js';
 import { ChargeLedger } from '../graphql/reuse/charge-ledger.js';
 import { createRequestLoaders, type RequestScope } from '../loaders/index.js';
-import { newRequestStats, type RequestStats } from '../observability/request-stats.js';
+import { countOperation } from '../observability/metrics.js';
+import { newRequestStats } from '../observability/request-stats.js';
 import type { App } from './app.js';
 import { clientIp } from './client-ip.js';
 import { readiness } from './health.js';
 import { Lifecycle } from './lifecycle.js';
 import { singleResultContentType } from './content-type.js';
 import { createRequestLog } from './request-log.js';
+import { withStats } from './stats-plugin.js';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const ROUTES = new Set(['/graphql', '/livez', '/readyz', '/healthz']);
@@ -138,11 +140,7 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
           note.operationName = kept.extra.operationName;
           // Counted like an executed operation (observability-plugin.ts), which a hit skips.
           const operation = app.operationLabels.label(note.operationName);
-          app.metrics.graphqlOperations.inc({ operation, type: 'query' });
-          app.metrics.graphqlDuration.observe(
-            { operation, type: 'query' },
-            Number(process.hrtime.bigint() - started) / 1e9,
-          );
+          countOperation(app.metrics, { operation, type: 'query' }, started);
           res.statusCode = 200;
           res.setHeader('content-type', contentType);
           return void res.end(
@@ -254,11 +252,6 @@ function isJson(contentType: string | undefined): boolean {
     contentType !== undefined &&
     /^application\/(graphql-response\+)?json\s*(;|$)/i.test(contentType)
   );
-}
-
-/** A kept body (`{"data":...}` and a newline) with this request's stats as its extensions. */
-function withStats(body: string, stats: RequestStats): string {
-  return `${body.slice(0, body.lastIndexOf('}'))},"extensions":{"stats":${JSON.stringify(stats)}}}\n`;
 }
 
 /** The viewer a bearer token names; null without a token; 'invalid' for a token that does not verify. */

@@ -11,7 +11,7 @@
  * serves, through the same code:
  * - protection: the same check (and verdicts) before anything runs; a
  *   refusal is left to Apollo, which answers it;
- * - response reuse: the same shareability, key and `keep` as reuse-plugin.ts;
+ * - response reuse: reuse-plugin.ts's own `startKeeping` and `keepResponse`;
  * - observability: the operation's name for the log line, its count and
  *   duration (errors are Apollo's, below);
  * - stats: `extensions.stats` when asked for (not in production);
@@ -31,9 +31,11 @@ import type { OperationExecutor } from '../graphql/executor.js';
 import type { KnownOperations } from '../graphql/known-operations.js';
 import type { ProtectionCheck } from '../graphql/protection/index.js';
 import type { ResponseReuse } from '../graphql/reuse/response-reuse.js';
-import type { Metrics } from '../observability/metrics.js';
+import { keepResponse, startKeeping } from '../graphql/reuse/reuse-plugin.js';
+import { countOperation, type Metrics } from '../observability/metrics.js';
 import type { OperationLabels } from '../observability/operation-labels.js';
 import { singleResultContentType } from './content-type.js';
+import { withStats } from './stats-plugin.js';
 
 export interface LeanExecutionOptions {
   schema: GraphQLSchema;
@@ -85,16 +87,22 @@ export class LeanExecution {
     const { schema, reuse, executor } = this.options;
     if (this.options.protection(schema, known.document, post.variables ?? {})) return undefined;
 
-    let reuseKey: string | undefined;
-    if (context.scope.reads) {
-      if (!known.shareable || !reuse) {
-        context.scope.reads = undefined;
-        context.ledger = undefined;
-      } else {
-        reuseKey = reuse.keyOf(post.query, known.document, post.operationName, post.variables);
-        if (context.stats.responseReuse === 'off') context.stats.responseReuse = 'miss';
-      }
-    }
+    // Reads are recorded only while response reuse is on (src/server/http.ts).
+    const reuseKey =
+      reuse &&
+      context.scope.reads &&
+      startKeeping(
+        reuse,
+        context,
+        known.shareable
+          ? {
+              text: post.query,
+              document: known.document,
+              operationName: post.operationName,
+              variables: post.variables,
+            }
+          : undefined,
+      );
     context.onOperation?.(known.operationName);
     const writeStart =
       request.debugStats && known.type === 'mutation' ? this.options.sqlStatements() : undefined;
@@ -109,34 +117,22 @@ export class LeanExecution {
     if (result.data === undefined) return undefined;
     if (writeStart !== undefined)
       context.stats.sqlStatements = this.options.sqlStatements() - writeStart;
-    const { graphqlOperations, graphqlDuration, graphqlLeanPath } = this.options.metrics;
+    const { metrics, labels } = this.options;
     if (result.errors?.length || result.data === null) {
       context.executed = result;
-      graphqlLeanPath.inc({ outcome: 'errors' });
+      metrics.graphqlLeanPath.inc({ outcome: 'errors' });
       return undefined;
     }
 
-    const data = JSON.stringify({ data: result.data });
-    const body = `${data}\n`;
-    const reads = context.scope.reads;
-    if (reuseKey && reads) {
-      const charges = context.ledger?.charges ?? [];
-      if (reuse!.keep(reuseKey, body, reads, { charges, operationName: known.operationName }))
-        context.stats.responseReuse = 'stored';
-    }
-    const operation = this.options.labels.label(known.operationName);
-    graphqlLeanPath.inc({ outcome: 'answered' });
-    graphqlOperations.inc({ operation, type: known.type });
-    graphqlDuration.observe(
-      { operation, type: known.type },
-      Number(process.hrtime.bigint() - request.started) / 1e9,
+    const body = `${JSON.stringify({ data: result.data })}\n`;
+    if (reuse && reuseKey) keepResponse(reuse, context, reuseKey, body, known.operationName);
+    metrics.graphqlLeanPath.inc({ outcome: 'answered' });
+    countOperation(
+      metrics,
+      { operation: labels.label(known.operationName), type: known.type },
+      request.started,
     );
-    return {
-      contentType,
-      body: request.debugStats
-        ? `${data.slice(0, -1)},"extensions":{"stats":${JSON.stringify(context.stats)}}}\n`
-        : body,
-    };
+    return { contentType, body: request.debugStats ? withStats(body, context.stats) : body };
   }
 }
 

@@ -11,7 +11,7 @@ import { ErrorCode } from '../errors/codes.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { isInternalError } from '../graphql/format-error.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import { countOperation, type Metrics } from '../observability/metrics.js';
 import type { OperationLabels } from '../observability/operation-labels.js';
 
 export function observabilityPlugin(options: {
@@ -43,11 +43,7 @@ export function observabilityPlugin(options: {
           }
         },
         async willSendResponse({ response }) {
-          metrics.graphqlOperations.inc({ operation, type });
-          metrics.graphqlDuration.observe(
-            { operation, type },
-            Number(process.hrtime.bigint() - started) / 1e9,
-          );
+          countOperation(metrics, { operation, type }, started);
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           if (!result.errors?.length) return;
