@@ -77,6 +77,7 @@ export interface Metrics {
   readonly graphqlOperations: Counter<'operation' | 'type'>;
   readonly graphqlCompilations: Counter<'outcome'>;
   readonly graphqlLeanPath: Counter<'outcome'>;
+  readonly logLinesDropped: Counter;
   readonly graphqlDuration: Histogram<'operation' | 'type'>;
   readonly graphqlErrors: Counter<'operation' | 'code'>;
   /** Connects the scrape-time gauges to live state; until then they read 0. */
@@ -280,6 +281,11 @@ export function createMetrics(
       name: name('graphql_lean_path_total'),
       help: 'Operations executed without Apollo Server\'s request pipeline (their text was accepted before): answered ("answered"), or handed to Apollo to answer their errors ("errors")',
       labelNames: ['outcome'],
+      registers,
+    }),
+    logLinesDropped: new Counter({
+      name: name('log_lines_dropped_total'),
+      help: 'Log lines dropped because stdout did not keep up (16 MiB waiting) or failed',
       registers,
     }),
     graphqlDuration: new Histogram({

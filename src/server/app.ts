@@ -99,17 +99,18 @@ export interface AppOverrides {
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const metrics = createMetrics({
+    defaultMetrics: config.env !== 'test',
+    prefix: config.metrics.prefix,
+  });
   const logger =
     overrides.logger ??
     createLogger({
       level: config.logLevel,
       format: config.logFormat,
       bufferBytes: config.logBufferBytes,
+      onDrop: (lines) => metrics.logLinesDropped.inc(lines),
     });
-  const metrics = createMetrics({
-    defaultMetrics: config.env !== 'test',
-    prefix: config.metrics.prefix,
-  });
   const warn = (message: string, error?: unknown) => logger.warn({ err: error }, message);
 
   let redisWarned = false;
