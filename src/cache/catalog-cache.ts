@@ -184,7 +184,9 @@ export class CatalogCache implements CommitSink {
    * 3. fences for partly known rows (readers reload them);
    * 4. once 1 to 3 are done (they run together), publish (key, version)
    *    pairs and collections on the bus, unless the batch came from the
-   *    change feed (every instance receives that itself).
+   *    change feed (every instance receives that itself). When step 1 is
+   *    one write-through and nothing else, on one standalone Redis, its
+   *    script publishes the message (InvalidationBus.carry): one round trip.
    * A feed batch that echoes this instance's own write first loses what that
    * write did (feed-echoes.ts). Never throws: the write has committed; TTLs
    * bound what a failure leaves.
@@ -199,6 +201,19 @@ export class CatalogCache implements CommitSink {
       const cached = batch.changes.filter((c) => this.policies.has(c.model));
       const known = [...groupByModel(cached.filter((c) => c.row !== undefined))];
       const partial = groupByModel(cached.filter((c) => c.row === undefined));
+      const announced = cached.map((c) => ({
+        key: this.keys.entity(c.model, c.id),
+        version: c.version,
+      }));
+      // One write-through is the whole of L2's part (an update of columns no
+      // list depends on): it publishes the bus message itself.
+      const carried =
+        batch.origin === 'write' &&
+        known.length === 1 &&
+        partial.size === 0 &&
+        batch.collections.length === 0
+          ? this.bus?.carry(announced, [])
+          : undefined;
       // Steps 1 to 3 touch different keys: they wait for one round trip together.
       const [stored, bumped] = await Promise.all([
         Promise.all(
@@ -212,6 +227,7 @@ export class CatalogCache implements CommitSink {
                 value: c.row ? this.project(model, c.row) : null,
               })),
               epoch,
+              carried,
             ),
           ),
         ),
@@ -226,10 +242,8 @@ export class CatalogCache implements CommitSink {
         // Every row was written through (L2 answered): the echo has nothing left to do.
         if (stored.every(Boolean) && partial.size === 0) outcome = bumped.l2 ? bumped.names : [];
         settle?.(outcome);
-        await this.bus?.publish(
-          cached.map((c) => ({ key: this.keys.entity(c.model, c.id), version: c.version })),
-          bumped.names,
-        );
+        if (carried) await carried.carried(stored[0]!);
+        else await this.bus?.publish(announced, bumped.names);
       }
     } catch (error) {
       this.warn('applying committed changes to the cache failed', error);

@@ -139,6 +139,7 @@ export interface L2Driver {
     writes: readonly EntityWrite[],
     expectedEpoch: number,
     now: number,
+    carried?: CarriedMessage,
   ): Promise<{ epoch: number; outcomes: WriteOutcome[] }>;
   /**
    * Per pair: the record when one of the current epoch, present or "not
@@ -190,6 +191,18 @@ export interface ShardCall<T> {
 }
 
 /**
+ * An invalidation message published by the L2 write it announces, after the
+ * write's changes and in the same atomic step: one round trip instead of two,
+ * and no receiver can see the message before L2 holds what it announces.
+ * Only for a driver whose server also carries the bus (InvalidationTransport.channel).
+ */
+export interface CarriedMessage {
+  channel: string;
+  /** The message; numbered on the first call, which the driver makes as it sends the write. */
+  text(): string;
+}
+
+/**
  * Carries invalidation messages between instances (for Redis: pub/sub on
  * one channel). The bus (invalidation-bus.ts) owns the protocol on top:
  * sender ids, sequence numbers, gap detection.
@@ -197,6 +210,12 @@ export interface ShardCall<T> {
 export interface InvalidationTransport {
   /** Sends one message to every other subscriber; false when it could not be sent. */
   publish(message: string): Promise<boolean>;
+  /**
+   * Set when an L2 write may publish this transport's messages itself, as
+   * the last step of its script (standalone Redis: one server holds L2 and
+   * the channel): the channel to publish on. See CarriedMessage.
+   */
+  readonly channel?: string;
   /**
    * Starts delivering messages. `onReconnect` is called when the
    * subscription was re-established after a loss: messages may have been

@@ -16,6 +16,7 @@ import { DEFAULT_LEASE_TIMING, loadWithLeases } from './hot-key-lease.js';
 import { decodeRecord, encodeRecord, type L2Record } from './l2-record.js';
 import type { L1Entry } from './l1-store.js';
 import type { EntityFill, EntityWrite } from './l2-store.js';
+import type { CarriedMessage } from './contracts.js';
 import { type CachePolicy, jitter } from './policy.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -366,13 +367,15 @@ export class EntityCache {
    * by version. `epoch` is the L2 epoch known before the write ran: if it has
    * moved since, a change L2 missed may be newer, so a fence is stored
    * instead of the value. Resolves true when L2 answered (it then holds each
-   * entry's version, or a newer one, or a fence), false when it was not reached.
+   * entry's version, or a newer one, or a fence, and has published
+   * `carried`), false when it was not reached.
    */
   async store(
     model: string,
     policy: CachePolicy,
     entries: ReadonlyArray<{ id: number; version: number; value: unknown }>,
     epoch: number | undefined = this.rt.l2.knownEpoch,
+    carried?: CarriedMessage,
   ): Promise<boolean> {
     const rt = this.rt;
     if (!usesL2(rt) || entries.length === 0) return false;
@@ -380,6 +383,7 @@ export class EntityCache {
     const outcomes = await rt.l2.writeEntities(
       fills.map((f): EntityWrite => ({ ...f, fence: false })),
       epoch,
+      carried,
     );
     this.setL1(policy, l1, outcomes);
     return outcomes !== undefined;

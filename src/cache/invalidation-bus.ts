@@ -5,13 +5,16 @@
  * updated, and applies what others publish to its own L1.
  *
  * A message carries (key, version) pairs and collection names; a receiver
- * drops only L1 entries older than the message's version. Every message has
+ * drops only L1 entries older than the message's version. A message must not
+ * reach a receiver before L2 holds what it announces (the receiver would
+ * reload the older record): it is published once L2 answered, or, on one
+ * standalone Redis, by the L2 write's own script (`carry`). Every message has
  * the sender's id and a sequence number: a receiver that sees a gap in a
  * sender's sequence, or whose subscription reconnects, cannot know what it
  * missed and flushes its whole L1. A message lost without either sign leaves
  * L1 stale for at most its L1 TTL.
  */
-import type { Clock, IdSource, InvalidationTransport } from './contracts.js';
+import type { CarriedMessage, Clock, IdSource, InvalidationTransport } from './contracts.js';
 
 export interface InvalidationMessage {
   /** Sender instance id. */
@@ -63,6 +66,43 @@ export class InvalidationBus {
     flush = false,
   ): Promise<boolean> {
     if (entities.length === 0 && collections.length === 0 && !flush) return true;
+    return this.send(this.encode(entities, collections, flush));
+  }
+
+  /**
+   * The message for `entities` and `collections`, to be carried by the L2
+   * write that stores them (CarriedMessage), when the transport allows it;
+   * undefined otherwise. After the write, `carried` says whether the write
+   * reached L2: if not, the message is published here instead, with the
+   * same number when the write was sent (a receiver ignores a repeat).
+   */
+  carry(
+    entities: ReadonlyArray<{ key: string; version: number }>,
+    collections: readonly string[],
+  ): (CarriedMessage & { carried(stored: boolean): Promise<boolean> }) | undefined {
+    const channel = this.options.transport.channel;
+    if (channel === undefined || (entities.length === 0 && collections.length === 0))
+      return undefined;
+    let text: string | undefined;
+    return {
+      channel,
+      text: () => (text ??= this.encode(entities, collections, false)),
+      carried: async (stored) => {
+        if (stored && text !== undefined) {
+          this.options.onPublished?.();
+          return true;
+        }
+        return text === undefined ? this.publish(entities, collections) : this.send(text);
+      },
+    };
+  }
+
+  /** Numbers a message: numbers follow the order messages are sent in. */
+  private encode(
+    entities: ReadonlyArray<{ key: string; version: number }>,
+    collections: readonly string[],
+    flush: boolean,
+  ): string {
     const message: InvalidationMessage = {
       i: this.instanceId,
       s: ++this.sequence,
@@ -71,7 +111,11 @@ export class InvalidationBus {
       t: this.options.now(),
       ...(flush ? { f: 1 as const } : {}),
     };
-    const sent = await this.options.transport.publish(JSON.stringify(message));
+    return JSON.stringify(message);
+  }
+
+  private async send(text: string): Promise<boolean> {
+    const sent = await this.options.transport.publish(text);
     if (sent) this.options.onPublished?.();
     return sent;
   }
@@ -90,6 +134,8 @@ export class InvalidationBus {
     )
       return;
     const last = this.lastSeen.get(message.i);
+    // A repeat: a write that carried it could not tell whether it was sent (CatalogCache.apply).
+    if (message.s === last) return;
     this.lastSeen.set(message.i, message.s);
     if (last !== undefined && message.s !== last + 1) {
       this.options.onFlush('gap');

@@ -61,7 +61,9 @@ return out
  * misses, never hide a newer value. A value replaces records of an older or
  * equal version, a fence only strictly older ones. Returns {epoch, flags...}:
  * 1 value stored, 2 fence stored, 0 a newer version kept (or no epoch yet:
- * then no record is valid anyway).
+ * then no record is valid anyway). Two more ARGV (channel, message): the
+ * invalidation message announcing these changes, published last, so that
+ * no subscriber sees it before the changes are stored (CarriedMessage).
  */
 export const WRITE_ENTITIES = `${PARSE}
 local epoch = redis.call('GET', KEYS[1])
@@ -83,6 +85,8 @@ for i = 2, #KEYS do
     end
   end
 end
+local carried = 2 + (#KEYS - 1) * 4
+if #ARGV >= carried + 2 then redis.call('PUBLISH', ARGV[carried + 1], ARGV[carried + 2]) end
 return out
 `;
 

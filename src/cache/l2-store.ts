@@ -14,6 +14,7 @@
 import { countInto, type RequestStats } from '../observability/request-stats.js';
 import type {
   CallGate,
+  CarriedMessage,
   Clock,
   CollectionFill,
   EntityFill,
@@ -264,16 +265,23 @@ export class L2Store {
    * Applies committed changes: values are written through when `epoch` (the
    * one known before the write ran) is still current, else fenced. A change
    * that cannot be applied makes L2 untrusted until the epoch advances.
+   * `carried` is published by the write itself when one script does it all
+   * (not sharded): resolved outcomes then mean it was published.
    */
   async writeEntities(
     writes: readonly EntityWrite[],
     epoch: number | undefined,
+    carried?: CarriedMessage,
   ): Promise<WriteOutcome[] | undefined> {
     if (writes.length === 0) return [];
     const missed = { entities: writes.map(({ key, version, ttlMs }) => ({ key, version, ttlMs })) };
     if (!this.usable()) return void this.missed('write-skipped', missed);
     const now = Math.round(this.options.now());
-    const out = await this.call((d) => d.writeEntities(this.epochKey, writes, epoch ?? -1, now));
+    // Sharded, the writes may take several scripts: none carries the message (the caller publishes it).
+    const carry = this.shards ? undefined : carried;
+    const out = await this.call((d) =>
+      d.writeEntities(this.epochKey, writes, epoch ?? -1, now, carry),
+    );
     if (!out) return void this.missed('write-failed', missed);
     this.takeEpoch(out.epoch);
     return out.outcomes;

@@ -16,6 +16,7 @@ import { isCluster, type RedisConnection, type RedisGate } from '../redis/redis-
 import { groupByNode, nodeOf } from '../redis/slot-batches.js';
 import type {
   CallGate,
+  CarriedMessage,
   CollectionFill,
   EntityFill,
   EntityWrite,
@@ -202,9 +203,17 @@ export class RedisL2Driver implements L2Driver {
     writes: readonly EntityWrite[],
     expectedEpoch: number,
     now: number,
+    carried?: CarriedMessage,
   ): Promise<{ epoch: number; outcomes: WriteOutcome[] }> {
     const keys = [epochKey, ...writes.map((w) => w.key)];
-    const args = writes.flatMap((w) => [w.version, w.record, ttl(w.ttlMs), w.fence ? 1 : 0]);
+    const args: ScriptArg[] = writes.flatMap((w) => [
+      w.version,
+      w.record,
+      ttl(w.ttlMs),
+      w.fence ? 1 : 0,
+    ]);
+    // The message is numbered here, as the write is sent.
+    if (carried) args.push(carried.channel, carried.text());
     const out = await this.send.script(scripts.writeEntities, keys, [
       String(expectedEpoch),
       Math.round(now),

@@ -5,6 +5,10 @@
  * after its connection dropped is reported, since messages may have been
  * lost in between (on a cluster also when the subscription moves to
  * another node).
+ *
+ * On a standalone Redis the transport names its channel (`channel`), so L2
+ * writes on the same gate's server publish their messages themselves
+ * (CarriedMessage); on a cluster, messages are always published here.
  */
 import { isCluster, type RedisConnection, type RedisGate } from '../redis/redis-client.js';
 import type { InvalidationTransport } from './contracts.js';
@@ -23,6 +27,8 @@ export function redisTransport(options: RedisTransportOptions): InvalidationTran
   const { gate, subscriber, channel } = options;
   return {
     publish: async (message) => (await gate.run((r) => r.publish(channel, message))) !== undefined,
+    // One server holds L2 and the channel: L2 writes may publish messages themselves.
+    ...(isCluster(gate.client) ? {} : { channel }),
     subscribe: (onMessage, onReconnect) => {
       let subscribedBefore = false;
       subscriber.on('message', (ch: string, raw: string) => {

@@ -1,10 +1,14 @@
 /**
  * What one write costs the cache in Redis round trips (redis_round_trips_total:
  * the write-through, and the collection bumps when the write can change a
- * list; the bus message travels on the transport), and that the change feed's echo of the same write costs
- * nothing more (src/cache/feed-echoes.ts), while a `psql` write of the same
- * row still reaches the cache through the feed. Real PostgreSQL and Redis.
+ * list; the bus message travels on the transport, or in the write-through
+ * itself when that is all the write needs), and that the change feed's echo
+ * of the same write costs nothing more (src/cache/feed-echoes.ts), while a
+ * `psql` write of the same row still reaches the cache through the feed.
+ * Real PostgreSQL and Redis; Redis's MONITOR tells which commands a client
+ * sent and which a script ran.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { ADMIN, loadFixture } from '../helpers/fixture.js';
@@ -71,6 +75,40 @@ describe('one write', () => {
   it('a change of category costs two (the write-through and the bumps, sent together); its echo none', async () => {
     const MOVE = `mutation($id: ID!, $c: ID!) { updateProduct(id: $id, input: { categoryId: $c }) { id } }`;
     expect(await cost(MOVE, (i) => ({ id: '4', c: String(1 + (i % 2)) }), 10)).toBe(20);
+  });
+
+  it('a price change publishes its bus message from the write-through script (no PUBLISH of its own), and another instance gets it; a move publishes after its bumps', async () => {
+    // B learns of A's writes from the bus alone: its change feed is off.
+    const b = await startTestApp({
+      databaseUrl: db.url,
+      prefix: a.prefix,
+      changeFeed: false,
+      env: { REDIS_URL: redis.url, RATE_LIMIT_ENABLED: 'false' },
+    });
+    const monitor = await new Redis(redis.url).monitor();
+    const publishes: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (args[0]?.toLowerCase() === 'publish') publishes.push(source === 'lua' ? 'lua' : 'client');
+    });
+    try {
+      const price = async (app: TestApp) =>
+        (await app.query<{ product: { priceCents: number } }>(READ, { id: '5' })).body.data?.product
+          .priceCents;
+      await price(b);
+      expect(await price(b)).not.toBe(4242);
+      const updated = await a.query(UPDATE, { id: '5', p: 4242 }, admin);
+      expect(updated.body.errors).toBeUndefined();
+      await eventually(async () => expect(await price(b)).toBe(4242));
+      expect(publishes).toEqual(['lua']);
+
+      publishes.length = 0;
+      const MOVE = `mutation($id: ID!, $c: ID!) { updateProduct(id: $id, input: { categoryId: $c }) { id } }`;
+      expect((await a.query(MOVE, { id: '5', c: '2' }, admin)).body.errors).toBeUndefined();
+      await eventually(async () => expect(publishes).toEqual(['client']));
+    } finally {
+      monitor.disconnect();
+      await b.close();
+    }
   });
 
   it('a write that bypasses the API still reaches the cache through the feed', async () => {
