@@ -1,7 +1,8 @@
 /**
  * The logger's chunked output (src/observability/log-stream.ts): every line
  * arrives whole and in order, across chunk boundaries, for long and
- * multi-byte lines, after partial writes and EAGAIN; a quiet stream writes
+ * multi-byte lines, after partial writes and EAGAIN, written synchronously to
+ * a file and from the thread pool to a pipe; a quiet stream writes
  * within FLUSH_EVERY_MS; output that does not keep up bounds what waits and
  * counts what it drops; a failed output drops and never throws; lines
  * gathered when the process exits are written (a real child process, real
@@ -45,32 +46,77 @@ const written = () => readFileSync(file, 'utf8');
 /** Real writes, at most `max` bytes per call, with an EAGAIN before every other call. */
 function trickle(max: number): LogOutput {
   let calls = 0;
+  const eagain = () => calls++ % 2 === 0;
+  const error = () => Object.assign(new Error('EAGAIN'), { code: 'EAGAIN' });
   return {
     writev: (target, chunks, done) => {
-      if (calls++ % 2 === 0) return done(Object.assign(new Error('EAGAIN'), { code: 'EAGAIN' }), 0);
-      const first = Buffer.concat(chunks).subarray(0, max);
-      fs.write(target, first, (error, n) => done(error, n));
+      if (eagain()) return done(error(), 0);
+      fs.write(target, Buffer.concat(chunks).subarray(0, max), (e, n) => done(e, n));
+    },
+    writevSync: (target, chunks) => {
+      if (eagain()) throw error();
+      return fs.writeSync(target, Buffer.concat(chunks).subarray(0, max));
     },
     writeSync: (target, chunk) => fs.writeSync(target, chunk),
   };
 }
 
 describe('LogStream', () => {
-  it('writes every line whole and in order, across chunks, for long and multi-byte lines', async () => {
-    const stream = open({ chunkBytes: 1000 });
-    const lines: string[] = [];
-    for (let i = 0; i < 2000; i++) {
-      const text = i % 97 === 0 ? 'é€😀'.repeat(20) : i === 500 ? 'x'.repeat(200_000) : `line ${i}`;
-      lines.push(`{"i":${i},"t":"${text}"}\n`);
+  it('writes to a file synchronously, to a pipe from the thread pool', async () => {
+    const calls: string[] = [];
+    const spy: LogOutput = {
+      writev: (target, chunks, done) => {
+        calls.push('writev');
+        fs.writev(target, chunks, (e, n) => done(e, n));
+      },
+      writevSync: (target, chunks) => {
+        calls.push('writevSync');
+        return fs.writevSync(target, chunks);
+      },
+      writeSync: (target, chunk) => fs.writeSync(target, chunk),
+    };
+    const toFile = open({ chunkBytes: 10, output: spy });
+    toFile.write('{"to":"file"}\n');
+    expect(written()).toBe('{"to":"file"}\n');
+    expect(calls).toEqual(['writevSync']);
+
+    const fifo = path.join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // Read and write ends in one descriptor: opening it never waits for a reader.
+    const pipe = fs.openSync(fifo, 'r+');
+    try {
+      const toPipe = new LogStream({ fd: pipe, chunkBytes: 10, output: spy });
+      streams.push(toPipe);
+      toPipe.write('{"to":"pipe"}\n');
+      await flushed(toPipe);
+      expect(calls).toEqual(['writevSync', 'writev']);
+      const got = Buffer.alloc(64);
+      expect(got.toString('utf8', 0, fs.readSync(pipe, got))).toBe('{"to":"pipe"}\n');
+      toPipe.end();
+    } finally {
+      fs.closeSync(pipe);
     }
-    for (const line of lines) stream.write(line);
-    await flushed(stream);
-    expect(written()).toBe(lines.join(''));
-    expect(stream.dropped).toBe(0);
   });
 
-  it('continues after partial writes and EAGAIN', async () => {
-    const stream = open({ chunkBytes: 512, output: trickle(100) });
+  it.each([true, false])(
+    'writes every line whole and in order, across chunks, for long and multi-byte lines (sync: %s)',
+    async (sync) => {
+      const stream = open({ chunkBytes: 1000, sync });
+      const lines: string[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const text =
+          i % 97 === 0 ? 'é€😀'.repeat(20) : i === 500 ? 'x'.repeat(200_000) : `line ${i}`;
+        lines.push(`{"i":${i},"t":"${text}"}\n`);
+      }
+      for (const line of lines) stream.write(line);
+      await flushed(stream);
+      expect(written()).toBe(lines.join(''));
+      expect(stream.dropped).toBe(0);
+    },
+  );
+
+  it.each([true, false])('continues after partial writes and EAGAIN (sync: %s)', async (sync) => {
+    const stream = open({ chunkBytes: 512, output: trickle(100), sync });
     const lines = Array.from({ length: 120 }, (_, i) => `{"n":${i},"msg":"ünïcode ${i}"}\n`);
     for (const line of lines) stream.write(line);
     await flushed(stream);
@@ -98,10 +144,14 @@ describe('LogStream', () => {
           write();
         };
       },
+      writevSync: () => {
+        throw new Error('a pipe is written from the thread pool');
+      },
       writeSync: (target, chunk) => fs.writeSync(target, chunk),
     };
     const drops: number[] = [];
     const stream = open({
+      sync: false,
       chunkBytes: 100,
       maxPendingBytes: 10_000,
       output: held,
@@ -126,6 +176,9 @@ describe('LogStream', () => {
     const failing: LogOutput = {
       writev: (_target, _chunks, done) =>
         done(Object.assign(new Error('EPIPE: broken pipe'), { code: 'EPIPE' }), 0),
+      writevSync: () => {
+        throw Object.assign(new Error('EPIPE: broken pipe'), { code: 'EPIPE' });
+      },
       writeSync: () => {
         throw Object.assign(new Error('EPIPE'), { code: 'EPIPE' });
       },
@@ -134,7 +187,7 @@ describe('LogStream', () => {
     const told: string[] = [];
     process.stderr.write = ((chunk: string) => told.push(String(chunk)) > 0) as typeof stderr;
     try {
-      const stream = open({ chunkBytes: 10, output: failing });
+      const stream = open({ chunkBytes: 10, output: failing, sync: false });
       for (let i = 0; i < 50; i++) expect(stream.write(`{"i":${i}}\n`)).toBe(true);
       await flushed(stream);
       expect(stream.dropped).toBe(50);
