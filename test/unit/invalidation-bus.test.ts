@@ -93,6 +93,17 @@ describe('invalidation bus protocol', () => {
       return { transport: wrapped, published, script };
     }
 
+    /** Sender `a` (carrying), receiver `b` (`got`), and a's message k:1@2 to carry. */
+    function sender() {
+      const hub = new MemoryHub();
+      const got: string[] = [];
+      const { transport, published, script } = carrying(hub);
+      const a = busOn(hub, 'a', { now: 0 }, [], transport);
+      busOn(hub, 'b', { now: 0 }, got);
+      const carried = a.carry([{ key: 'k:1', version: 2 }], [])!;
+      return { a, got, published, script, carried };
+    }
+
     it('is offered only when the transport names a channel', () => {
       const hub = new MemoryHub();
       expect(busOn(hub, 'a', { now: 0 }, []).carry([{ key: 'k:1', version: 1 }], [])).toBe(
@@ -105,12 +116,7 @@ describe('invalidation bus protocol', () => {
     });
 
     it('is numbered when the write sends it, so messages published meanwhile leave no gap', async () => {
-      const hub = new MemoryHub();
-      const got: string[] = [];
-      const { transport, published, script } = carrying(hub);
-      const a = busOn(hub, 'a', { now: 0 }, [], transport);
-      busOn(hub, 'b', { now: 0 }, got);
-      const carried = a.carry([{ key: 'k:1', version: 2 }], [])!;
+      const { a, got, published, script, carried } = sender();
       await a.publish([{ key: 'k:2', version: 5 }], []);
       await script(carried.text());
       expect(carried.text()).toBe(carried.text());
@@ -121,24 +127,14 @@ describe('invalidation bus protocol', () => {
     });
 
     it('is published by the bus when the write never went out', async () => {
-      const hub = new MemoryHub();
-      const got: string[] = [];
-      const { transport, published } = carrying(hub);
-      const a = busOn(hub, 'a', { now: 0 }, [], transport);
-      busOn(hub, 'b', { now: 0 }, got);
-      const carried = a.carry([{ key: 'k:1', version: 2 }], [])!;
+      const { got, published, carried } = sender();
       expect(await carried.carried(false)).toBe(true);
       expect(published).toHaveLength(1);
       expect(got).toEqual(['inv k:1@2 ', 'delay a#1 0']);
     });
 
     it('is published again, under its number, when the write went out but its answer did not come back; a receiver ignores the repeat', async () => {
-      const hub = new MemoryHub();
-      const got: string[] = [];
-      const { transport, published, script } = carrying(hub);
-      const a = busOn(hub, 'a', { now: 0 }, [], transport);
-      busOn(hub, 'b', { now: 0 }, got);
-      const carried = a.carry([{ key: 'k:1', version: 2 }], [])!;
+      const { a, got, published, script, carried } = sender();
       await script(carried.text());
       expect(await carried.carried(false)).toBe(true);
       expect(published).toEqual([carried.text()]);
