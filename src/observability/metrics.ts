@@ -9,6 +9,7 @@
  * sources the composition root hands to `observe`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 
 export type CacheTier = 'l1' | 'l2';
 
@@ -72,13 +73,14 @@ export interface Metrics {
   readonly l1Flushes: Counter<'reason'>;
   readonly rateLimitFallbacks: Counter<'field' | 'mode'>;
   readonly rateLimitRefusals: Counter<'field'>;
-  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
-  readonly httpDuration: Histogram<'method' | 'route'>;
-  readonly graphqlOperations: Counter<'operation' | 'type'>;
+  /** Updated by every request: hot-metrics.ts (prom-client's format, a cheaper update). */
+  readonly httpRequests: HotCounter<'method' | 'route' | 'status'>;
+  readonly httpDuration: HotHistogram<'method' | 'route'>;
+  readonly graphqlOperations: HotCounter<'operation' | 'type'>;
   readonly graphqlCompilations: Counter<'outcome'>;
   readonly graphqlLeanPath: Counter<'outcome'>;
   readonly logLinesDropped: Counter;
-  readonly graphqlDuration: Histogram<'operation' | 'type'>;
+  readonly graphqlDuration: HotHistogram<'operation' | 'type'>;
   readonly graphqlErrors: Counter<'operation' | 'code'>;
   /** Connects the scrape-time gauges to live state; until then they read 0. */
   observe(sources: MetricSources): void;
@@ -252,20 +254,20 @@ export function createMetrics(
       labelNames: ['field'],
       registers,
     }),
-    httpRequests: new Counter({
+    httpRequests: new HotCounter({
       name: name('http_requests_total'),
       help: 'HTTP requests by method, route and status (not counting /metrics)',
       labelNames: ['method', 'route', 'status'],
       registers,
     }),
-    httpDuration: new Histogram({
+    httpDuration: new HotHistogram({
       name: name('http_request_duration_seconds'),
       help: 'HTTP request duration by method and route (not counting /metrics)',
       labelNames: ['method', 'route'],
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    graphqlOperations: new Counter({
+    graphqlOperations: new HotCounter({
       name: name('graphql_operations_total'),
       help: 'GraphQL operations by operation name (bounded; otherwise "other") and type',
       labelNames: ['operation', 'type'],
@@ -288,7 +290,7 @@ export function createMetrics(
       help: 'Log lines dropped because stdout did not keep up (16 MiB waiting) or failed',
       registers,
     }),
-    graphqlDuration: new Histogram({
+    graphqlDuration: new HotHistogram({
       name: name('graphql_operation_duration_seconds'),
       help: 'GraphQL operation duration, from request to response, by operation name and type',
       labelNames: ['operation', 'type'],
