@@ -1,12 +1,19 @@
 /**
  * Chooses where a read goes when PostgreSQL read replicas are configured:
- * a replica that has replayed every write this instance acknowledged, else
- * the primary. Read-your-writes for this instance is by LSN, not by time:
- * after each commit (before the mutation answers) the primary's current WAL
- * position is recorded, and a replica serves reads again only once its
- * replay position (`pg_last_wal_replay_lsn()`) has reached it. Nobody waits
- * for a replica: until one catches up, reads go to the primary, and a
- * background poll watches the replicas.
+ * a replica that has replayed every write this instance acknowledged or
+ * heard of, else the primary. By LSN, not by time:
+ * - after each commit of this instance (before the mutation answers) the
+ *   primary's current WAL position is recorded;
+ * - when another writer's commit is heard of (the change feed, which every
+ *   committed write reaches), reads use the primary until the primary's
+ *   position has been read again after that, and is recorded;
+ * - a replica serves reads again only once its replay position
+ *   (`pg_last_wal_replay_lsn()`) has reached the recorded position.
+ * The second rule matters when a read misses the cache (an L2 fence, an
+ * epoch advance, Redis unavailable): the write another instance acknowledged
+ * must not be read older from a lagging replica. Nobody waits for a
+ * replica: until one catches up, reads go to the primary, and a background
+ * poll watches the replicas.
  *
  * Reads inside transactions and all writes never come here (they use the
  * primary client); neither does the change feed (LISTEN needs the primary).
@@ -41,6 +48,8 @@ export class ReplicaRouter {
   private target = 0n;
   /** A commit whose position could not be read yet: the primary until it can. */
   private unknownCommit = false;
+  /** Counts `seen` calls; a position read counts only for the calls made before it was asked for. */
+  private heard = 0;
   private readonly replayed: bigint[];
   private next = 0;
   private polling = false;
@@ -59,6 +68,18 @@ export class ReplicaRouter {
     } catch {
       this.unknownCommit = true;
     }
+    this.poll();
+  }
+
+  /**
+   * Another writer committed (heard through the change feed): until the
+   * primary's position has been read after this call, reads use the
+   * primary; then they wait for a replica that has replayed it. Synchronous,
+   * so a read that follows in the same tick already obeys it. Never throws.
+   */
+  seen(): void {
+    this.heard++;
+    this.unknownCommit = true;
     this.poll();
   }
 
@@ -106,10 +127,12 @@ export class ReplicaRouter {
     const tick = async () => {
       if (this.unknownCommit) {
         // A later position is at or after the commit's: safe to wait for.
+        // Commits heard of while it was being read may be later still.
+        const heard = this.heard;
         const lsn = await this.options.primaryLsn().then(parseLsn, () => undefined);
         if (lsn !== undefined) {
           this.raise(lsn);
-          this.unknownCommit = false;
+          if (heard === this.heard) this.unknownCommit = false;
         }
       }
       await Promise.all(

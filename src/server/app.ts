@@ -337,10 +337,25 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   await apollo.start();
 
+  // With read replicas, a commit heard of through the feed (another
+  // instance's, or psql's) keeps reads on the primary until a replica has
+  // replayed it: a read that misses the cache must not return it older.
+  const feedSink: ConstructorParameters<typeof ChangeFeed>[0]['sink'] = replicaRouter
+    ? {
+        apply: (batch) => {
+          replicaRouter.seen();
+          return cache.apply(batch);
+        },
+        changesLost: (reason) => {
+          replicaRouter.seen();
+          cache.changesLost(reason);
+        },
+      }
+    : cache;
   const changeFeed =
     overrides.changeFeed === false
       ? undefined
-      : new ChangeFeed({ database, relations, sink: cache });
+      : new ChangeFeed({ database, relations, sink: feedSink });
   await changeFeed?.start();
 
   const tokens = new TokenService(config.auth.jwtSecret, config.auth.tokenTtlSeconds);

@@ -1,9 +1,10 @@
 /**
  * Reads from a real PostgreSQL streaming replica that lags (applies the WAL
  * 400 ms late): reads go to it, yet a read that follows a write this instance
- * acknowledged never sees an older version, and the two-instance consistency
- * checker finds no stale read after acknowledgement. The change feed still
- * listens on the primary.
+ * acknowledged never sees an older version, nor does a read on another
+ * instance that reaches the database after the write was acknowledged, and
+ * the two-instance consistency checker finds no stale read after
+ * acknowledgement. The change feed still listens on the primary.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL } from '../helpers/env.js';
@@ -99,6 +100,56 @@ describe('PostgreSQL read replica', () => {
         expect(await readsTo(app, 'replica')).toBeGreaterThan(replicaReads);
       } finally {
         await app.close();
+      }
+    },
+  );
+
+  it(
+    'a read on another instance that reaches the database never returns an older version than a write acknowledged elsewhere',
+    { timeout: 60_000 },
+    async () => {
+      // The writer acknowledges; the reader has no cache (as when its L2 holds a
+      // fence, has advanced its epoch, or is unavailable), so every read goes to
+      // its database: the lagging replica unless it heard of the write.
+      const writer = await startTestApp({
+        databaseUrl: pg.primaryUrl,
+        env: { CACHE_MODE: 'off', RATE_LIMIT_ENABLED: 'false' },
+      });
+      const reader = await startTestApp({
+        databaseUrl: pg.primaryUrl,
+        env: {
+          DATABASE_REPLICA_URLS: pg.replicaUrl,
+          CACHE_MODE: 'off',
+          RATE_LIMIT_ENABLED: 'false',
+        },
+      });
+      try {
+        const admin = await signIn(writer, ADMIN.email, ADMIN.password);
+        await new Promise((r) => setTimeout(r, 1000));
+        const before = await readsTo(reader, 'replica');
+        await reader.query(READ, { id: '6' });
+        expect(await readsTo(reader, 'replica')).toBeGreaterThan(before);
+        let stale = 0;
+        for (let i = 0; i < 10; i++) {
+          const id = String(6 + (i % 3));
+          const written = await writer.query<{ updateProduct: { version: number } }>(
+            UPDATE,
+            { id, s: 100 + i },
+            admin,
+          );
+          const version = written.body.data!.updateProduct.version;
+          const read = await reader.query<{ product: { version: number } }>(READ, { id });
+          if (read.body.data!.product.version < version) stale++;
+        }
+        expect(stale).toBe(0);
+        // The reader went back to the replica once it had replayed those writes.
+        await new Promise((r) => setTimeout(r, 1200));
+        const replicaReads = await readsTo(reader, 'replica');
+        await reader.query(READ, { id: '6' });
+        expect(await readsTo(reader, 'replica')).toBeGreaterThan(replicaReads);
+      } finally {
+        await reader.close();
+        await writer.close();
       }
     },
   );
