@@ -38,6 +38,12 @@ export interface DatabaseOptions {
   onStatement: () => void;
   /** An idle pooled connection failed (server restart, terminated backend); the pool replaces it. */
   onPoolError?: (error: Error) => void;
+  /**
+   * Prisma's error format. Any other than 'minimal' captures a stack trace on
+   * every query, to point at the calling line when one fails (~9 µs of CPU a
+   * query; production uses 'minimal'). Default: Prisma's.
+   */
+  errorFormat?: 'minimal' | 'colorless' | 'pretty';
   /** PostgreSQL streaming replicas for reads (with `url` only); each gets its own pool of `poolSize`. */
   replicaUrls?: readonly string[];
 }
@@ -111,11 +117,13 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const pool = createPool(url, options);
   const prisma = new PrismaClient({
     adapter: countingAdapterFactory(new PrismaPg(pool), options.onStatement),
+    errorFormat: options.errorFormat,
   });
   const replicas = (options.replicaUrls ?? []).map((replicaUrl) => {
     const replicaPool = createPool(replicaUrl, options);
     const replica = new PrismaClient({
       adapter: countingAdapterFactory(new PrismaPg(replicaPool), options.onStatement),
+      errorFormat: options.errorFormat,
     });
     return {
       prisma: replica,
@@ -246,6 +254,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   const factory = new PrismaPGlite(db) as unknown as SqlDriverAdapterFactory;
   const prisma = new PrismaClient({
     adapter: countingAdapterFactory(factory, options.onStatement),
+    errorFormat: options.errorFormat,
   });
   return {
     kind: 'pglite',

@@ -155,6 +155,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     poolSize: config.database.poolSize,
     connectTimeoutMs: config.database.connectTimeoutMs,
     statementTimeoutMs: config.database.statementTimeoutMs,
+    // Production never shows Prisma's messages; the call site they point at costs every query.
+    errorFormat: config.production ? 'minimal' : undefined,
     onStatement: () => {
       sqlStatements++;
       metrics.dbStatements.inc();
