@@ -38,10 +38,12 @@ export interface Codec {
 export interface L1Tier {
   /** The live entry under `key`, or undefined (absent or expired). */
   get(key: string): L1Entry | undefined;
-  /** Stores `entry` unless a newer live entry is present; returns whether it was stored. */
+  /** Stores `entry` unless a newer live entry or a higher floor is present; returns whether it was stored. */
   set(key: string, entry: L1Entry): boolean;
-  /** Drops the entry under `key` if it is older than `version`. */
+  /** Drops the entry under `key` if it is older than `version`; without one at `version` or newer, raises the key's floor to it. */
   invalidate(key: string, version: number): void;
+  /** The version `key` is known to have reached without L1 holding it (readers refuse older L2 records), or undefined. */
+  floor(key: string): number | undefined;
   delete(key: string): void;
   clear(): void;
   readonly entries: number;

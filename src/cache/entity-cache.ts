@@ -160,7 +160,14 @@ export class EntityCache {
       const buffer = read.values[i];
       const decoded = buffer ? decodeRecord(buffer) : null;
       // A record of another epoch was written before a change L2 missed: a miss.
-      const record = decoded && read.epoch > 0 && decoded.epoch === read.epoch ? decoded : null;
+      // So is one older than a version this instance has been told of (l1-store.ts).
+      const record =
+        decoded &&
+        read.epoch > 0 &&
+        decoded.epoch === read.epoch &&
+        this.notBelowFloor(p.key, decoded)
+          ? decoded
+          : null;
       const value = record ? this.decode(record) : undefined;
       if (buffer && record && value === undefined && record.kind !== 'invalidated')
         undecodable.push(p.key);
@@ -206,9 +213,15 @@ export class EntityCache {
   }
 
   /** Decodes a raw record returned by the lease script (always of the current epoch). */
-  private decodeRaw(buffer: Buffer): unknown {
+  private decodeRaw(buffer: Buffer, key: string): unknown {
     const record = decodeRecord(buffer);
-    return record ? this.decode(record) : undefined;
+    return record && this.notBelowFloor(key, record) ? this.decode(record) : undefined;
+  }
+
+  /** Whether an L2 record is at least the version this instance knows `key` has reached. */
+  private notBelowFloor(key: string, record: L2Record): boolean {
+    const floor = this.rt.l1.floor(key);
+    return floor === undefined || record.version >= floor;
   }
 
   /**
@@ -281,7 +294,7 @@ export class EntityCache {
           undefined,
         );
       return loadWithLeases<T | null>(this.rt, keys, {
-        decode: (record) => this.decodeRaw(record) as T | null | undefined,
+        decode: (record, key) => this.decodeRaw(record, key) as T | null | undefined,
         load,
         onOutcome: (outcome) => this.rt.metrics?.cacheLeases.inc({ outcome }),
       });
@@ -357,8 +370,15 @@ export class EntityCache {
     if (!usesL1(this.rt, policy)) return;
     l1.forEach(({ key, entry }, i) => {
       const outcome = outcomes?.[i] ?? 'value';
-      if (outcome === 'value') this.rt.l1.set(key, entry);
-      else this.rt.l1.invalidate(key, entry.version + 1);
+      if (outcome === 'value') {
+        this.rt.l1.set(key, entry);
+        return;
+      }
+      // L2 kept a newer version, stored a fence only, or refused the fill
+      // (its epoch moved): L1 keeps neither this version nor an older one.
+      // No floor: no newer version is known for certain.
+      const held = this.rt.l1.get(key);
+      if (held && held.version <= entry.version) this.rt.l1.delete(key);
     });
   }
 

@@ -27,8 +27,8 @@ export const DEFAULT_LEASE_TIMING: LeaseTiming = {
 };
 
 export interface LeaseLoad<V> {
-  /** The value of a record found in L2, or undefined when it cannot be used. */
-  decode(record: Buffer): V | undefined;
+  /** The value of a record found in L2 under `key`, or undefined when it cannot be used. */
+  decode(record: Buffer, key: string): V | undefined;
   /**
    * Loads `indexes` (into the wanted list) from the database and fills them
    * under `epoch`, releasing `lease` in the same call; undefined epoch: L2
@@ -83,7 +83,7 @@ export async function loadWithLeases<V>(
       const index = remaining[j]!;
       if (result === true) return mine.push(index);
       if (result === false) return waiting.push(index);
-      const value = io.decode(result);
+      const value = io.decode(result, keys[index]!);
       if (value === undefined) return unusable.push(index);
       values[index] = value;
       io.onOutcome?.('filled-elsewhere');

@@ -5,6 +5,16 @@
  *
  * Expiry is decided here with an injected clock rather than by lru-cache's own
  * timers, so TTL tests need no sleeps and an expired entry is never served.
+ *
+ * An invalidation at a version this tier does not hold yet leaves a *floor*:
+ * the key is known to exist at that version or newer. Nothing older is taken
+ * in again (`set` refuses it), and readers refuse older records from L2
+ * (`floor`): L2 can hold an older record for a while after another writer
+ * acknowledged (a write-through that failed or is late, a fence not yet
+ * stored), and this instance has been told. Only announced versions make
+ * floors (the bus, the change feed, a write's fence), never guesses. Floors
+ * are bounded in number like the entries, expire after `floorTtlMs`, and
+ * survive `clear` (what they say stays true).
  */
 import { LRUCache } from 'lru-cache';
 import { acceptsFence, acceptsFill } from './version-rule.js';
@@ -30,11 +40,20 @@ export interface L1Options {
   maxEntries: number;
   maxBytes: number;
   now: () => number;
+  /**
+   * How long a floor is kept (default 5 minutes): far longer than L2 can hold
+   * an older record once Redis answers again (the writer replays or fences
+   * what it could not store, or advances the epoch).
+   */
+  floorTtlMs?: number;
 }
 
 export class L1Store {
   private readonly lru: LRUCache<string, L1Entry>;
+  /** Versions announced for keys whose newer value this tier does not hold (see above). */
+  private readonly floors: LRUCache<string, { version: number; expiresAt: number }>;
   private readonly now: () => number;
+  private readonly floorTtlMs: number;
 
   constructor(options: L1Options) {
     if (!(options.maxEntries >= 1))
@@ -42,6 +61,8 @@ export class L1Store {
     if (!(options.maxBytes >= 1))
       throw new RangeError(`L1 maxBytes must be >= 1, got ${options.maxBytes}`);
     this.now = options.now;
+    this.floorTtlMs = options.floorTtlMs ?? 5 * 60_000;
+    this.floors = new LRUCache({ max: options.maxEntries });
     this.lru = new LRUCache<string, L1Entry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
@@ -71,15 +92,35 @@ export class L1Store {
    * stale fill never replaces a newer value). Returns whether it was stored.
    */
   set(key: string, entry: L1Entry): boolean {
-    if (!acceptsFill(this.get(key)?.version, entry.version)) return false;
+    if (!acceptsFill(this.get(key)?.version ?? this.floor(key), entry.version)) return false;
     this.lru.set(key, entry);
+    this.floors.delete(key);
     return true;
   }
 
-  /** Drops the entry under `key` if it is older than `version` (a fence at `version`). */
+  /**
+   * Drops the entry under `key` if it is older than `version` (a fence at
+   * `version`); unless an entry at `version` or newer is held, the key's
+   * floor rises to `version`.
+   */
   invalidate(key: string, version: number): void {
     const current = this.lru.get(key);
-    if (current && acceptsFence(current.version, version)) this.lru.delete(key);
+    if (current && !acceptsFence(current.version, version)) return;
+    if (current) this.lru.delete(key);
+    if (acceptsFence(this.floor(key), version))
+      this.floors.set(key, { version, expiresAt: this.now() + this.floorTtlMs });
+  }
+
+  /** The version `key` is known to have reached without this tier holding it, or undefined. */
+  floor(key: string): number | undefined {
+    if (this.floors.size === 0) return undefined;
+    const floor = this.floors.get(key);
+    if (!floor) return undefined;
+    if (floor.expiresAt <= this.now()) {
+      this.floors.delete(key);
+      return undefined;
+    }
+    return floor.version;
   }
 
   delete(key: string): void {

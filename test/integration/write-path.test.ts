@@ -5,8 +5,10 @@
  * the rollback. And a write that bypasses the API (plain SQL, as psql would)
  * is visible through the API within a second.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import { REDIS_URL } from '../helpers/env.js';
 import { eventually } from '../helpers/eventually.js';
 import { loadFixture } from '../helpers/fixture.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -223,6 +225,33 @@ describe('writes are visible on both instances', () => {
         () => product(t, 51),
         (p) => expect(p!.name).toBe('From psql'),
       );
+  });
+});
+
+describe('an instance told of a version never serves an older record from L2', () => {
+  it('after the change feed announced version 2, a version-1 record put back into L2 (a write-through that failed or landed late) is refused', async () => {
+    const redis = new Redis(REDIS_URL);
+    try {
+      await warm([PRODUCT, { id: '52' }]);
+      const key = a.app.cache.keys.entity('Product', 52);
+      const older = await redis.getBuffer(key);
+      expect(older).not.toBeNull();
+      await sql(db.url, `UPDATE "Product" SET name = 'Floor' WHERE id = 52`);
+      // Both instances heard of version 2: their L1 copies are gone, L2 holds a fence.
+      await eventually(async () => {
+        for (const t of [a, b]) expect(t.app.cache.l1.get(key)).toBeUndefined();
+        expect((await redis.getBuffer(key))?.equals(older!)).toBe(false);
+      });
+      // L2 goes back to the version-1 record, as if the write's own write-through were late.
+      await redis.set(key, older!, 'PX', 60_000);
+      for (const t of [a, b]) {
+        const p = await product(t, 52);
+        expect(p!.name).toBe('Floor');
+        expect(p!.version).toBe(2);
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

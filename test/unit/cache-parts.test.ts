@@ -38,6 +38,42 @@ describe('L1 store', () => {
     expect(l1.get('k')).toBeUndefined();
   });
 
+  it('an invalidation at a version it does not hold leaves a floor: nothing older comes back, until it expires', () => {
+    let now = 0;
+    const l1 = new L1Store({ maxEntries: 10, maxBytes: 1 << 20, now: () => now, floorTtlMs: 100 });
+    l1.set('k', { version: 5, value: 'v5', expiresAt: 1000, size: 1 });
+    expect(l1.floor('k')).toBeUndefined();
+    l1.invalidate('k', 7);
+    expect(l1.floor('k')).toBe(7);
+    // A lower invalidation never lowers it; a fill older than it is refused.
+    l1.invalidate('k', 6);
+    expect(l1.floor('k')).toBe(7);
+    expect(l1.set('k', { version: 6, value: 'v6', expiresAt: 1000, size: 1 })).toBe(false);
+    expect(l1.get('k')).toBeUndefined();
+    // The version it announced (or a newer one) is taken, and the floor is done.
+    expect(l1.set('k', { version: 7, value: 'v7', expiresAt: 1000, size: 1 })).toBe(true);
+    expect(l1.floor('k')).toBeUndefined();
+    // An invalidation of what it holds, or older, leaves none.
+    l1.invalidate('k', 7);
+    expect(l1.floor('k')).toBeUndefined();
+    expect(l1.get('k')?.value).toBe('v7');
+    // A floor expires.
+    l1.invalidate('j', 3);
+    now = 99;
+    expect(l1.floor('j')).toBe(3);
+    now = 100;
+    expect(l1.floor('j')).toBeUndefined();
+    expect(l1.set('j', { version: 2, value: 'v2', expiresAt: 1000, size: 1 })).toBe(true);
+  });
+
+  it('keeps at most maxEntries floors', () => {
+    const l1 = new L1Store({ maxEntries: 10, maxBytes: 1 << 20, now: () => 0 });
+    for (let i = 0; i < 100; i++) l1.invalidate(`k${i}`, 1);
+    expect(Array.from({ length: 100 }, (_, i) => l1.floor(`k${i}`)).filter(Boolean)).toHaveLength(
+      10,
+    );
+  });
+
   it('stays within its byte bound', () => {
     const l1 = new L1Store({ maxEntries: 1000, maxBytes: 10_000, now: () => 0 });
     for (let i = 0; i < 100; i++)
