@@ -11,7 +11,7 @@ import { REDIS_URL } from '../helpers/env.js';
 import { ADMIN, createFixtureDatabase } from '../helpers/fixture.js';
 import { runScaleChecker } from './scale-checker.js';
 import { deleteKeys } from '../helpers/redis-cleanup.js';
-import { signIn, startTestApp } from '../helpers/test-app.js';
+import { signIn, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { sql, type TestDatabase } from '../helpers/test-db.js';
 import {
   startPostgresWithReplica,
@@ -43,41 +43,56 @@ async function readsTo(app: { url: string }, to: 'replica' | 'primary'): Promise
   return Number(new RegExp(`db_reads_total\\{to="${to}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
 }
 
+/** An instance with no cache (every read reaches PostgreSQL, so the routing alone decides) reading from the replica. */
+function startOnReplica() {
+  return startTestApp({
+    databaseUrl: pg.primaryUrl,
+    env: { DATABASE_REPLICA_URLS: pg.replicaUrl, CACHE_MODE: 'off', RATE_LIMIT_ENABLED: 'false' },
+  });
+}
+
+/** After `waitMs` (for the replica to replay what came before), reads of `ids` on `app` reach the replica. */
+async function expectReplicaReads(app: TestApp, ids: number[], waitMs: number) {
+  await new Promise((r) => setTimeout(r, waitMs));
+  const before = await readsTo(app, 'replica');
+  for (const id of ids)
+    expect((await app.query(READ, { id: String(id) })).body.errors).toBeUndefined();
+  expect(await readsTo(app, 'replica')).toBeGreaterThan(before);
+}
+
+/** `writes` updates on `writer`, each followed at once by a read on `reader`: how many read an older version. */
+async function staleAfterWrites(
+  writer: TestApp,
+  reader: TestApp,
+  admin: Record<string, string>,
+  writes: Array<{ id: number; stock: number }>,
+): Promise<number> {
+  let stale = 0;
+  for (const { id, stock } of writes) {
+    const written = await writer.query<{ updateProduct: { version: number } }>(
+      UPDATE,
+      { id: String(id), s: stock },
+      admin,
+    );
+    const version = written.body.data!.updateProduct.version;
+    const read = await reader.query<{ product: { version: number } }>(READ, { id: String(id) });
+    if (read.body.data!.product.version < version) stale++;
+  }
+  return stale;
+}
+
 describe('PostgreSQL read replica', () => {
   it(
     'reads go to the lagging replica, but never return an older version than this instance acknowledged',
     { timeout: 60_000 },
     async () => {
-      // No cache: every read reaches PostgreSQL, so the routing alone decides.
-      const app = await startTestApp({
-        databaseUrl: pg.primaryUrl,
-        env: {
-          DATABASE_REPLICA_URLS: pg.replicaUrl,
-          CACHE_MODE: 'off',
-          RATE_LIMIT_ENABLED: 'false',
-        },
-      });
+      const app = await startOnReplica();
       try {
         const admin = await signIn(app, ADMIN.email, ADMIN.password);
-        // Let the replica replay the login's writes, then reads go to it.
-        await new Promise((r) => setTimeout(r, 1000));
-        const before = await readsTo(app, 'replica');
-        for (let id = 1; id <= 5; id++)
-          expect((await app.query(READ, { id: String(id) })).body.errors).toBeUndefined();
-        expect(await readsTo(app, 'replica')).toBeGreaterThan(before);
-
-        let stale = 0;
-        for (let i = 0; i < 15; i++) {
-          const id = String((i % 5) + 1);
-          const written = await app.query<{ updateProduct: { version: number } }>(
-            UPDATE,
-            { id, s: i },
-            admin,
-          );
-          const version = written.body.data!.updateProduct.version;
-          const read = await app.query<{ product: { version: number } }>(READ, { id });
-          if (read.body.data!.product.version < version) stale++;
-        }
+        // Once the replica has replayed the login's writes, reads go to it.
+        await expectReplicaReads(app, [1, 2, 3, 4, 5], 1000);
+        const writes = Array.from({ length: 15 }, (_, i) => ({ id: (i % 5) + 1, stock: i }));
+        const stale = await staleAfterWrites(app, app, admin, writes);
         // The replica really lags behind those writes (so the check above meant something)...
         const [lagging] = await sql<{ v: number }>(
           pg.replicaUrl,
@@ -94,10 +109,7 @@ describe('PostgreSQL read replica', () => {
         // ...and yet no read after a write returned an older version.
         expect(stale).toBe(0);
         // Once the replica has caught up, reads go back to it.
-        await new Promise((r) => setTimeout(r, 1200));
-        const replicaReads = await readsTo(app, 'replica');
-        await app.query(READ, { id: '1' });
-        expect(await readsTo(app, 'replica')).toBeGreaterThan(replicaReads);
+        await expectReplicaReads(app, [1], 1200);
       } finally {
         await app.close();
       }
@@ -115,38 +127,14 @@ describe('PostgreSQL read replica', () => {
         databaseUrl: pg.primaryUrl,
         env: { CACHE_MODE: 'off', RATE_LIMIT_ENABLED: 'false' },
       });
-      const reader = await startTestApp({
-        databaseUrl: pg.primaryUrl,
-        env: {
-          DATABASE_REPLICA_URLS: pg.replicaUrl,
-          CACHE_MODE: 'off',
-          RATE_LIMIT_ENABLED: 'false',
-        },
-      });
+      const reader = await startOnReplica();
       try {
         const admin = await signIn(writer, ADMIN.email, ADMIN.password);
-        await new Promise((r) => setTimeout(r, 1000));
-        const before = await readsTo(reader, 'replica');
-        await reader.query(READ, { id: '6' });
-        expect(await readsTo(reader, 'replica')).toBeGreaterThan(before);
-        let stale = 0;
-        for (let i = 0; i < 10; i++) {
-          const id = String(6 + (i % 3));
-          const written = await writer.query<{ updateProduct: { version: number } }>(
-            UPDATE,
-            { id, s: 100 + i },
-            admin,
-          );
-          const version = written.body.data!.updateProduct.version;
-          const read = await reader.query<{ product: { version: number } }>(READ, { id });
-          if (read.body.data!.product.version < version) stale++;
-        }
-        expect(stale).toBe(0);
-        // The reader went back to the replica once it had replayed those writes.
-        await new Promise((r) => setTimeout(r, 1200));
-        const replicaReads = await readsTo(reader, 'replica');
-        await reader.query(READ, { id: '6' });
-        expect(await readsTo(reader, 'replica')).toBeGreaterThan(replicaReads);
+        await expectReplicaReads(reader, [6], 1000);
+        const writes = Array.from({ length: 10 }, (_, i) => ({ id: 6 + (i % 3), stock: 100 + i }));
+        expect(await staleAfterWrites(writer, reader, admin, writes)).toBe(0);
+        // The reader goes back to the replica once it has replayed those writes.
+        await expectReplicaReads(reader, [6], 1200);
       } finally {
         await reader.close();
         await writer.close();
