@@ -80,13 +80,18 @@ describe('the change-feed triggers', () => {
       await sql(db.url, `UPDATE "Watched" SET "ownerId" = 8`);
       const [row] = await sql<{ version: number }>(db.url, `SELECT version FROM "Watched"`);
       expect(row!.version).toBe(2);
-      await eventually(() => expect(received).toHaveLength(2));
+      // An update that changes no column but the version, then a delete.
+      await sql(db.url, `UPDATE "Watched" SET "ownerId" = 8`);
+      await sql(db.url, `DELETE FROM "Watched"`);
+      await eventually(() => expect(received).toHaveLength(4));
       expect(received[0]).toMatchObject({
         t: 'Watched',
         op: 'insert',
         id: 1,
         v: 1,
+        old: null,
         new: { ownerId: 7 },
+        changed: null,
       });
       expect(received[1]).toMatchObject({
         t: 'Watched',
@@ -96,6 +101,24 @@ describe('the change-feed triggers', () => {
         old: { ownerId: 7 },
         new: { ownerId: 8 },
       });
+      expect([...(received[1]!.changed as string[])].sort()).toEqual(['ownerId', 'version']);
+      expect(received[2]).toMatchObject({
+        op: 'update',
+        v: 3,
+        old: { ownerId: 8 },
+        new: { ownerId: 8 },
+        changed: ['version'],
+      });
+      expect(received[3]).toMatchObject({
+        t: 'Watched',
+        op: 'delete',
+        id: 1,
+        v: 3,
+        old: { ownerId: 8 },
+        new: null,
+        changed: null,
+      });
+      for (const payload of received) expect(typeof payload.tx).toBe('number');
     } finally {
       await listener.end();
       await sql(db.url, `DROP TABLE "Watched"`);
