@@ -212,13 +212,13 @@ export function createHttpServer(app: App, options: HttpOptions = {}): Server {
     // (three cost ~1.5 µs of a 20 µs reused read, measured on one core).
     res.on('close', () => {
       lifecycle.done(res);
-      const pathname = (req.url ?? '/').split('?')[0]!;
+      const { path } = entry;
       // Counted once sent in full; scrapes are not traffic.
-      if (res.writableFinished && pathname !== '/metrics') {
+      if (res.writableFinished && path !== '/metrics') {
         const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
-        const route = ROUTES.has(pathname)
-          ? pathname
-          : pathname.startsWith('/graphql/assets/')
+        const route = ROUTES.has(path)
+          ? path
+          : path.startsWith('/graphql/assets/')
             ? '/graphql/assets'
             : 'other';
         app.metrics.httpRequests.inc({ method, route, status: String(res.statusCode) });

@@ -24,9 +24,11 @@ import { lineWriter, type Logger } from '../observability/logger.js';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const QUIET_PATHS = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
 
-/** One request's log entry: its id, when it started, and what the GraphQL layer learned of it. */
+/** One request's log entry: its id, path, when it started, and what the GraphQL layer learned of it. */
 export interface RequestEntry {
   readonly requestId: string;
+  /** The request's path, without the query string. */
+  readonly path: string;
   readonly started: number;
   operationName?: string | null;
 }
@@ -52,10 +54,10 @@ export function createRequestLog(logger: Logger, newId: () => string = randomUUI
       const given = req.headers['x-request-id'];
       const requestId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newId();
       res.setHeader('x-request-id', requestId);
-      return { requestId, started: performance.now() };
+      return { requestId, path: (req.url ?? '/').split('?')[0]!, started: performance.now() };
     },
     end: (req, res, entry) => {
-      const path = (req.url ?? '/').split('?')[0]!;
+      const { path } = entry;
       const status = res.statusCode;
       const finished = res.writableFinished;
       const level = !finished
